@@ -1,0 +1,97 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import secureJson from 'secure-json-parse';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { AppError } from './lib/errors.js';
+import { memoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { chatsRoutes } from './modules/chats/chats.routes.js';
+import { contactsRoutes } from './modules/contacts/contacts.routes.js';
+import { importsRoutes } from './modules/imports/imports.routes.js';
+import { segmentsRoutes } from './modules/segments/segments.routes.js';
+import { toAppError } from './plugins/errors.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { botPenguinSurface } from './surfaces/botpenguin/index.js';
+
+export interface Limiters {
+  inbox: RateLimiter;
+  leads: RateLimiter;
+  authFailures: RateLimiter;
+}
+
+export interface AppDeps {
+  database: Database;
+  /** in-memory from config when not given */
+  limiters?: Limiters;
+}
+
+export function memoryLimiters(config: Config): Limiters {
+  return {
+    inbox: memoryRateLimiter(config.rateLimits.inbox, 'inbox'),
+    leads: memoryRateLimiter(config.rateLimits.leads, 'leads'),
+    authFailures: memoryRateLimiter(config.rateLimits.authFailures, 'auth-fail'),
+  };
+}
+
+/** Builds the whole app without listening: the server, the tests and the OpenAPI export share it. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    // Probes would drown the access log.
+    logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = deps.database;
+  const limiters = deps.limiters ?? memoryLimiters(config);
+
+  app.decorateRequest('actor', null);
+  // Clients send `Content-Type: application/json` on GETs and DELETEs without a body: an empty
+  // body is "no body", not a parse error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(AppError.validation([{ field: 'body', message: 'is not valid JSON' }]), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(appError.status).send({
+      error: {
+        code: appError.code,
+        message: appError.status >= 500 ? 'Internal server error' : appError.message,
+        issues: appError.issues,
+      },
+    });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send({ error: { code: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found`, issues: [] } });
+  });
+
+  await registerOpenApi(app, config.publicUrl);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  // BotPenguin v7 "Contacts & Chats", at the vendor's root paths.
+  await app.register(
+    async (inbox) => {
+      await inbox.register(botPenguinSurface, { db, limiter: limiters.inbox, failures: limiters.authFailures });
+      await inbox.register(segmentsRoutes, { db });
+      await inbox.register(chatsRoutes, { db });
+      await inbox.register(contactsRoutes, { db });
+      await inbox.register(importsRoutes, { db });
+    },
+    { prefix: '/inbox' },
+  );
+
+  return app;
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to 127.0.0.1:3000 and ./data', () => {
+    const config = loadConfig({}, '/srv/leadbox');
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 3000);
+    assert.equal(config.dataDir, '/srv/leadbox/data');
+    assert.equal(config.databaseUrl, null);
+    assert.equal(config.rateLimits.inbox.points, 100);
+    assert.equal(config.publicUrl, 'http://127.0.0.1:3000');
+  });
+
+  it('reads overrides', () => {
+    const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', LEADBOX_DATA_DIR: '/var/lib/leadbox' }, '/x');
+    assert.equal(config.port, 8080);
+    assert.equal(config.dataDir, '/var/lib/leadbox');
+  });
+
+  it('lists every bad value at once', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 3);
+        assert.match(error.message, /PORT/);
+        assert.match(error.message, /DATABASE_URL/);
+        return true;
+      },
+    );
+  });
+});

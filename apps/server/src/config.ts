@@ -1,0 +1,99 @@
+import path from 'node:path';
+
+export interface RateLimitConfig {
+  /** requests allowed per window */
+  points: number;
+  windowSeconds: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Where the embedded SQLite database lives when `databaseUrl` is not set. */
+  dataDir: string;
+  /** `postgres://…` switches the store to PostgreSQL. */
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  databasePoolSize: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
+  trustProxy: boolean;
+  rateLimits: {
+    inbox: RateLimitConfig;
+    leads: RateLimitConfig;
+    /** failed authentications per client address */
+    authFailures: RateLimitConfig;
+  };
+  /** Base URL printed in first-start instructions and the OpenAPI servers list. */
+  publicUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads every environment variable leadbox understands, once; a bad value fails with all problems listed. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = env[name];
+    if (!raw) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!logLevels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
+
+  const host = env.HOST || '127.0.0.1';
+  const port = int('PORT', 3000, 0, 65535);
+  const config: Config = {
+    host,
+    port,
+    dataDir: path.resolve(cwd, env.LEADBOX_DATA_DIR || 'data'),
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),
+    logLevel,
+    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    rateLimits: {
+      inbox: {
+        points: int('LEADBOX_INBOX_RATE_LIMIT', 100, 1, 1_000_000),
+        windowSeconds: int('LEADBOX_INBOX_RATE_WINDOW', 60, 1, 86_400),
+      },
+      leads: {
+        points: int('LEADBOX_LEADS_RATE_LIMIT', 1000, 1, 1_000_000),
+        windowSeconds: int('LEADBOX_LEADS_RATE_WINDOW', 3600, 1, 86_400),
+      },
+      authFailures: {
+        points: int('LEADBOX_AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
+        windowSeconds: int('LEADBOX_AUTH_FAILURE_WINDOW', 60, 1, 86_400),
+      },
+    },
+    publicUrl: (env.LEADBOX_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,133 @@
+/**
+ * The database as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case columns).
+ * Times are epoch milliseconds; flags are 0/1 integers, so one schema serves SQLite and PostgreSQL.
+ * Every table but `accounts` carries `accountId` in its primary key (ready to shard by account).
+ */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BotsTable {
+  accountId: string;
+  id: string;
+  name: string;
+  platform: string;
+  /** JSON object: per-bot settings (lead-capture flow, widget options) */
+  settings: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AgentsTable {
+  accountId: string;
+  id: string;
+  name: string;
+  email: string;
+  emailLower: string;
+  role: string;
+  passwordHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ApiTokensTable {
+  accountId: string;
+  id: string;
+  name: string;
+  tokenHash: string;
+  hint: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ContactsTable {
+  accountId: string;
+  id: string;
+  botId: string | null;
+  /** the widget session id; unique per bot */
+  uuid: string | null;
+  platform: string | null;
+  name: string | null;
+  email: string | null;
+  emailLower: string | null;
+  phoneNumber: string | null;
+  phonePrefix: string | null;
+  /** prefix + number, digits only: what imports match on */
+  phoneKey: string | null;
+  picture: string | null;
+  city: string | null;
+  country: string | null;
+  gender: string | null;
+  status: string;
+  agentId: string | null;
+  isOnline: number;
+  websiteVisits: number;
+  userInteracted: number;
+  isLiveChatActive: number;
+  hasOrdered: number;
+  lastOrderedAt: number | null;
+  isImported: number;
+  /** has a name, email or phone */
+  isLead: number;
+  /** has an email or phone, or was imported */
+  isContact: number;
+  /** JSON array of {key, value} */
+  attributes: string;
+  lastMessageAt: number | null;
+  lastMessageBy: string | null;
+  lastMessageText: string | null;
+  lastSeenAt: number | null;
+  /** what chats are ordered by: creation, captured lead data, messages */
+  lastActivityAt: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ContactTagsTable {
+  accountId: string;
+  contactId: string;
+  tag: string;
+  createdAt: number;
+}
+
+export interface ContactNotesTable {
+  accountId: string;
+  id: string;
+  contactId: string;
+  title: string;
+  description: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SegmentsTable {
+  accountId: string;
+  id: string;
+  name: string;
+  nameLower: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SegmentMembersTable {
+  accountId: string;
+  segmentId: string;
+  contactId: string;
+  createdAt: number;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  bots: BotsTable;
+  agents: AgentsTable;
+  apiTokens: ApiTokensTable;
+  contacts: ContactsTable;
+  contactTags: ContactTagsTable;
+  contactNotes: ContactNotesTable;
+  segments: SegmentsTable;
+  segmentMembers: SegmentMembersTable;
+}

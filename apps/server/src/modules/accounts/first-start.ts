@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { countAccounts } from './accounts.repository.js';
+import { createAccount, type NewAccount } from './accounts.service.js';
+
+/** On an empty database, creates the default account (bot, owner, token); otherwise does nothing. */
+export async function ensureDefaultAccount(db: Kysely<DB>): Promise<NewAccount | null> {
+  if ((await countAccounts(db)) > 0) return null;
+  return createAccount(db, { name: 'Default account', botName: 'Website bot', ownerName: 'Owner', ownerEmail: 'owner@leadbox.local' });
+}
+
+export function firstStartMessage(account: NewAccount, baseUrl: string): string {
+  return [
+    '',
+    'leadbox created a default account on this empty database. Keep the token: it is shown only this once.',
+    '',
+    `  customerId   ${account.customerId}`,
+    `  workspaceId  ${account.workspaceId}`,
+    `  botId        ${account.botId}`,
+    `  owner agent  ${account.agentId} (${account.ownerEmail})`,
+    `  API token    ${account.token}`,
+    '',
+    'Try it:',
+    '',
+    `  curl -s '${baseUrl}/inbox/direct/lead' -X PUT \\`,
+    `    -H 'x-bp-token: ${account.token}' -H 'Content-Type: application/json' \\`,
+    `    --data-raw '{"uuid":"7e88d192-9b20-4035-9b68-d4ac3d58a34f","botId":"${account.botId}","customerId":"${account.customerId}","name":"John Doe","email":"john@example.com","phone":"9876543210","dialCode":"+91","tags":["lead"]}'`,
+    '',
+    `  curl -s '${baseUrl}/inbox/direct/chats?botId=${account.botId}&customerId=${account.customerId}&page=1&type=lead' \\`,
+    `    -H 'Authorization: Bearer ${account.token}' -H 'authtype: Key'`,
+    '',
+  ].join('\n');
+}

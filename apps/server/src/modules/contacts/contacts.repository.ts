@@ -1,0 +1,219 @@
+import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Updateable } from 'kysely';
+import type { ContactNotesTable, ContactsTable, DB } from '../../db/schema.js';
+import type { Attribute, ChatStatus, Contact, MessageAuthor } from './contact.js';
+
+export type ContactRow = Selectable<ContactsTable>;
+type Db = Kysely<DB>;
+
+/** Bound-parameter lists are chunked: SQLite and PostgreSQL both cap parameters per statement. */
+const CHUNK = 500;
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function findContactRows(db: Db, accountId: string, ids: readonly string[]): Promise<ContactRow[]> {
+  const rows: ContactRow[] = [];
+  for (const part of chunks(ids)) {
+    rows.push(...(await db.selectFrom('contacts').selectAll().where('accountId', '=', accountId).where('id', 'in', part).execute()));
+  }
+  return rows;
+}
+
+export async function findSessionRow(db: Db, accountId: string, botId: string, uuid: string): Promise<ContactRow | undefined> {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('accountId', '=', accountId)
+    .where('botId', '=', botId)
+    .where('uuid', '=', uuid)
+    .executeTakeFirst();
+}
+
+export async function findRowsByPhoneKeys(db: Db, accountId: string, keys: readonly string[]): Promise<ContactRow[]> {
+  const rows: ContactRow[] = [];
+  for (const part of chunks(keys)) {
+    rows.push(...(await db.selectFrom('contacts').selectAll().where('accountId', '=', accountId).where('phoneKey', 'in', part).execute()));
+  }
+  return rows;
+}
+
+export async function findRowsByEmails(db: Db, accountId: string, emailsLower: readonly string[]): Promise<ContactRow[]> {
+  const rows: ContactRow[] = [];
+  for (const part of chunks(emailsLower)) {
+    rows.push(
+      ...(await db.selectFrom('contacts').selectAll().where('accountId', '=', accountId).where('emailLower', 'in', part).execute()),
+    );
+  }
+  return rows;
+}
+
+export async function insertContactRows(db: Db, rows: Insertable<ContactsTable>[]): Promise<void> {
+  for (const part of chunks(rows, 100)) await db.insertInto('contacts').values(part).execute();
+}
+
+export async function updateContactRow(db: Db, accountId: string, id: string, patch: Updateable<ContactsTable>): Promise<void> {
+  await db.updateTable('contacts').set(patch).where('accountId', '=', accountId).where('id', '=', id).execute();
+}
+
+/** Sets one status on many contacts; returns the ids that exist in the account. */
+export async function setStatus(db: Db, accountId: string, ids: readonly string[], status: ChatStatus, now: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const part of chunks(ids)) {
+    const rows = await db
+      .updateTable('contacts')
+      .set({ status, updatedAt: now })
+      .where('accountId', '=', accountId)
+      .where('id', 'in', part)
+      .returning('id')
+      .execute();
+    found.push(...rows.map((r) => r.id));
+  }
+  return found;
+}
+
+/** Deletes contacts with their tags, notes and segment memberships; returns the ids that existed. */
+export async function deleteContacts(db: Db, accountId: string, ids: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const part of chunks(ids)) {
+    for (const table of ['contactTags', 'contactNotes', 'segmentMembers'] as const) {
+      await db.deleteFrom(table).where('accountId', '=', accountId).where('contactId', 'in', part).execute();
+    }
+    const rows = await db.deleteFrom('contacts').where('accountId', '=', accountId).where('id', 'in', part).returning('id').execute();
+    found.push(...rows.map((r) => r.id));
+  }
+  return found;
+}
+
+export async function addTags(db: Db, accountId: string, contactId: string, tags: readonly string[], now: number): Promise<void> {
+  if (tags.length === 0) return;
+  await db
+    .insertInto('contactTags')
+    .values(tags.map((tag) => ({ accountId, contactId, tag, createdAt: now })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function replaceTags(db: Db, accountId: string, contactId: string, tags: readonly string[], now: number): Promise<void> {
+  await db.deleteFrom('contactTags').where('accountId', '=', accountId).where('contactId', '=', contactId).execute();
+  await addTags(db, accountId, contactId, tags, now);
+}
+
+export async function insertNotes(db: Db, notes: Insertable<ContactNotesTable>[]): Promise<void> {
+  for (const part of chunks(notes, 100)) await db.insertInto('contactNotes').values(part).execute();
+}
+
+export async function updateNote(
+  db: Db,
+  accountId: string,
+  id: string,
+  patch: { title: string; description: string; updatedAt: number },
+): Promise<void> {
+  await db.updateTable('contactNotes').set(patch).where('accountId', '=', accountId).where('id', '=', id).execute();
+}
+
+export async function deleteNotes(db: Db, accountId: string, ids: readonly string[]): Promise<void> {
+  for (const part of chunks(ids)) await db.deleteFrom('contactNotes').where('accountId', '=', accountId).where('id', 'in', part).execute();
+}
+
+export async function replaceSegmentMemberships(
+  db: Db,
+  accountId: string,
+  contactId: string,
+  segmentIds: readonly string[],
+  now: number,
+): Promise<void> {
+  await db.deleteFrom('segmentMembers').where('accountId', '=', accountId).where('contactId', '=', contactId).execute();
+  if (segmentIds.length === 0) return;
+  await db
+    .insertInto('segmentMembers')
+    .values(segmentIds.map((segmentId) => ({ accountId, segmentId, contactId, createdAt: now })))
+    .execute();
+}
+
+/** Loads tags, notes and segment ids for a page of rows in three queries, keeping the rows' order. */
+export async function hydrate(db: Db, accountId: string, rows: readonly ContactRow[]): Promise<Contact[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const tags = new Map<string, string[]>();
+  const notes = new Map<string, Contact['notes']>();
+  const segments = new Map<string, string[]>();
+  const push = <V>(map: Map<string, V[]>, key: string, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const part of chunks(ids)) {
+    const tagRows = await db
+      .selectFrom('contactTags')
+      .select(['contactId', 'tag'])
+      .where('accountId', '=', accountId)
+      .where('contactId', 'in', part)
+      .orderBy('createdAt')
+      .orderBy('tag')
+      .execute();
+    for (const t of tagRows) push(tags, t.contactId, t.tag);
+    const noteRows = await db
+      .selectFrom('contactNotes')
+      .select(['id', 'contactId', 'title', 'description', 'createdAt', 'updatedAt'])
+      .where('accountId', '=', accountId)
+      .where('contactId', 'in', part)
+      .orderBy('createdAt')
+      .orderBy('id')
+      .execute();
+    for (const { contactId, ...note } of noteRows) push(notes, contactId, note);
+    const memberRows = await db
+      .selectFrom('segmentMembers')
+      .select(['contactId', 'segmentId'])
+      .where('accountId', '=', accountId)
+      .where('contactId', 'in', part)
+      .orderBy('createdAt')
+      .orderBy('segmentId')
+      .execute();
+    for (const m of memberRows) push(segments, m.contactId, m.segmentId);
+  }
+  return rows.map((row) => toContact(row, tags.get(row.id) ?? [], notes.get(row.id) ?? [], segments.get(row.id) ?? []));
+}
+
+function toContact(row: ContactRow, tags: string[], notes: Contact['notes'], segmentIds: string[]): Contact {
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    botId: row.botId,
+    uuid: row.uuid,
+    platform: row.platform,
+    name: row.name,
+    email: row.email,
+    phone: row.phoneNumber ? { number: row.phoneNumber, prefix: row.phonePrefix } : null,
+    picture: row.picture,
+    city: row.city,
+    country: row.country,
+    gender: row.gender,
+    status: row.status as ChatStatus,
+    agentId: row.agentId,
+    isOnline: row.isOnline === 1,
+    websiteVisits: row.websiteVisits,
+    userInteracted: row.userInteracted === 1,
+    isLiveChatActive: row.isLiveChatActive === 1,
+    hasOrdered: row.hasOrdered === 1,
+    lastOrderedAt: row.lastOrderedAt,
+    isImported: row.isImported === 1,
+    isLead: row.isLead === 1,
+    isContact: row.isContact === 1,
+    attributes: JSON.parse(row.attributes) as Attribute[],
+    tags,
+    notes,
+    segmentIds,
+    lastMessage:
+      row.lastMessageAt != null && row.lastMessageBy
+        ? { at: row.lastMessageAt, by: row.lastMessageBy as MessageAuthor, text: row.lastMessageText ?? '' }
+        : null,
+    lastSeenAt: row.lastSeenAt,
+    lastActivityAt: row.lastActivityAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export type ContactQuery = SelectQueryBuilder<DB, 'contacts', ContactRow>;

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { actorOf } from '../../plugins/api-guard.js';
+import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
+import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
+import { LIMITS } from './contact.js';
+import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
+import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses } from './contacts.service.js';
+import { toContactFilter } from './inbox-filter.js';
+
+const tags = ['BotPenguin: Contacts & Chats'];
+
+/** `""` and null both clear a field of the whole-object PUT; absent leaves it. */
+const clearable = (value: string | null | undefined) =>
+  value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim();
+
+export function toContactReplace(body: InboxUserReplaceBody, current: { name: string | null }): ContactReplace {
+  const details = body.profile?.userDetails;
+  const contact = details?.contact;
+  // The object carries the name twice; a client edits one of them (Pipedream: userProvidedName).
+  const nameChange = [details?.userProvidedName, details?.name].find((v) => v !== undefined && clearable(v) !== current.name);
+  const phone = contact?.phone;
+  const number = phone ? clearable(phone.number) : undefined;
+  return {
+    name: nameChange === undefined ? undefined : clearable(nameChange),
+    email: clearable(contact?.email),
+    phone: phone === undefined ? undefined : number ? { number, prefix: clearable(phone?.prefix)?.replace(/^\+/, '') ?? null } : null,
+    picture: clearable(details?.picture),
+    city: clearable(details?.city),
+    country: clearable(details?.country),
+    gender: clearable(details?.gender),
+    status: body.status,
+    agentId: body._agentAssigned === undefined ? undefined : (clearable(body._agentAssigned)?.toLowerCase() ?? null),
+    isLiveChatActive: body.isLiveChatActive,
+    tags: details?.tags,
+    attributes: details?.attributes,
+    notes: body.profile?.notes?.map((n) => ({ id: n._id, title: n.title, description: n.description })),
+    segmentIds: body.segments?.map((s) => s.toLowerCase()),
+  };
+}
+
+export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags,
+        operationId: 'listInboxUsers',
+        summary: 'Get User Inbox: contacts of the whole account, filtered and paged',
+        description: `Newest first, ${LIMITS.pageSize} per page unless \`limit\` says otherwise; a page past the end has \`data: []\`.`,
+        body: Type.Optional(InboxUsersBody),
+        response: { 200: Envelope(Type.Array(InboxUserRecord)), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      const users = await searchContacts(db, actorOf(request).accountId, toContactFilter(body), {
+        page: body.page ?? 1,
+        limit: body.limit ?? LIMITS.pageSize,
+      });
+      return ok(users.map(toInboxUser));
+    },
+  );
+
+  app.put(
+    '/users/status-update',
+    {
+      schema: {
+        tags,
+        operationId: 'updateUserStatus',
+        summary: 'Set the status of contacts by user id; DELETED removes them',
+        body: StatusUpdateBody,
+        response: {
+          200: Envelope(
+            Type.Object({
+              status: Type.String(),
+              updated: Type.Array(Type.String(), { description: 'ids whose status was set (or that were deleted)' }),
+              notFound: Type.Array(Type.String(), { description: 'ids that are not contacts of this account' }),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { ids, status } = request.body;
+      const result = await updateStatuses(
+        db,
+        actorOf(request).accountId,
+        ids.map((id) => id.toLowerCase()),
+        status,
+      );
+      return ok({ status, ...result });
+    },
+  );
+
+  app.get(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        operationId: 'getInboxUser',
+        summary: 'One contact (inbox user)',
+        params: UserIdParams,
+        response: { 200: Envelope(InboxUserRecord), ...errorResponses },
+      },
+    },
+    async (request) => ok(toInboxUser(await getContact(db, actorOf(request).accountId, request.params.id.toLowerCase()))),
+  );
+
+  app.put(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        operationId: 'replaceInboxUser',
+        summary: 'Update a contact by sending back its object with changes',
+        params: UserIdParams,
+        body: InboxUserReplaceBody,
+        response: { 200: Envelope(InboxUserRecord), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { accountId } = actorOf(request);
+      const id = request.params.id.toLowerCase();
+      const current = await getContact(db, accountId, id);
+      const updated = await replaceContact(db, accountId, id, toContactReplace(request.body, current));
+      return ok(toInboxUser(updated));
+    },
+  );
+};

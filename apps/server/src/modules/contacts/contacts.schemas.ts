@@ -1,0 +1,131 @@
+import { type Static, Type } from 'typebox';
+import { PATTERNS } from '../../lib/patterns.js';
+import { AttributeInput, ChatStatusSchema, ObjectIdString, TagsInput } from '../chats/chats.schemas.js';
+import { CHAT_STATUSES, LIMITS, MESSAGE_AUTHORS } from './contact.js';
+
+/** The filter keys `applicableFilters` may name: the body fields that are filters. */
+export const INBOX_FILTER_KEYS = [
+  'searchText',
+  'tags',
+  'status',
+  'isOnline',
+  '_botWebsite',
+  '_botWhatsapp',
+  '_botTelegram',
+  '_botFacebook',
+  '_agentAssigned',
+  'segments',
+  'lastSeenAt',
+  'createdAt',
+  'userInteracted',
+  'lastMessageBy',
+  'isLiveChatActive',
+  'hasOrdered',
+] as const;
+export type InboxFilterKey = (typeof INBOX_FILTER_KEYS)[number];
+
+const IdList = (description: string) => Type.Optional(Type.Array(ObjectIdString(description), { maxItems: LIMITS.idsPerRequest }));
+const DateRange = Type.Optional(
+  Type.Object({
+    startAt: Type.Optional(Type.String({ pattern: PATTERNS.isoDateOrEmpty.pattern })),
+    endsAt: Type.Optional(Type.String({ pattern: PATTERNS.isoDateOrEmpty.pattern })),
+  }),
+);
+
+/**
+ * POST /inbox/users. Every field is optional and unknown fields are ignored (clients send the
+ * whole skeleton); a filter counts only when its key is in `applicableFilters`.
+ */
+export const InboxUsersBody = Type.Object({
+  searchText: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, email and phone; applied whenever not empty' })),
+  tags: Type.Optional(Type.Array(Type.String({ maxLength: LIMITS.tagLength }), { maxItems: LIMITS.idsPerRequest })),
+  status: Type.Optional(Type.Array(Type.Union([...CHAT_STATUSES].map((s) => Type.Literal(s))), { maxItems: 10 })),
+  isOnline: Type.Optional(Type.Boolean()),
+  _botWebsite: IdList('website bot id'),
+  _botWhatsapp: IdList('WhatsApp bot id'),
+  _botTelegram: IdList('Telegram bot id'),
+  _botFacebook: IdList('Facebook bot id'),
+  _agentAssigned: IdList('agent id'),
+  segments: IdList('segment id'),
+  applicableFilters: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 50 })),
+  lastSeenAt: DateRange,
+  createdAt: DateRange,
+  userInteracted: Type.Optional(Type.Boolean()),
+  lastMessageBy: Type.Optional(Type.Array(Type.Union(MESSAGE_AUTHORS.map((s) => Type.Literal(s))), { maxItems: 3 })),
+  isLiveChatActive: Type.Optional(Type.Boolean()),
+  hasOrdered: Type.Optional(Type.Object({ status: Type.Optional(Type.Boolean()), lastAt: Type.Optional(Type.String()) })),
+  isContact: Type.Optional(Type.Boolean({ description: 'true: only contacts with an email or phone, or imported' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxPageSize, default: LIMITS.pageSize })),
+  isExport: Type.Optional(Type.String({ description: 'Accepted for compatibility; only "none" is meaningful' })),
+});
+export type InboxUsersBody = Static<typeof InboxUsersBody>;
+
+export const UserIdParams = Type.Object({ id: ObjectIdString('User (contact) id') });
+
+const NullableText = (maxLength: number, pattern?: string) =>
+  Type.Optional(Type.Union([Type.String({ maxLength, ...(pattern ? { pattern } : {}) }), Type.Null()]));
+
+/**
+ * PUT /inbox/users/{id}: the object GET returned, changed and sent back. Keys present replace
+ * (tags, attributes, notes and segments as whole lists); read-only and unknown keys are ignored.
+ */
+export const InboxUserReplaceBody = Type.Object({
+  status: Type.Optional(ChatStatusSchema),
+  _agentAssigned: Type.Optional(Type.Union([Type.String({ pattern: PATTERNS.objectIdOrEmpty.pattern }), Type.Null()])),
+  segments: Type.Optional(Type.Array(ObjectIdString('segment id'), { maxItems: LIMITS.idsPerRequest })),
+  isLiveChatActive: Type.Optional(Type.Boolean()),
+  profile: Type.Optional(
+    Type.Object({
+      userDetails: Type.Optional(
+        Type.Object({
+          name: NullableText(LIMITS.nameLength),
+          userProvidedName: NullableText(LIMITS.nameLength),
+          picture: NullableText(LIMITS.urlLength, PATTERNS.httpUrlOrEmpty.pattern),
+          city: NullableText(200),
+          country: NullableText(200),
+          gender: NullableText(20),
+          contact: Type.Optional(
+            Type.Object({
+              email: NullableText(LIMITS.emailLength, PATTERNS.emailOrEmpty.pattern),
+              phone: Type.Optional(
+                Type.Union([
+                  Type.Object({
+                    number: NullableText(15, PATTERNS.phoneDigitsOrEmpty.pattern),
+                    prefix: NullableText(5, PATTERNS.prefixOrEmpty.pattern),
+                  }),
+                  Type.Null(),
+                ]),
+              ),
+            }),
+          ),
+          tags: Type.Optional(Type.Array(Type.String({ maxLength: LIMITS.tagLength }), { maxItems: LIMITS.tagsPerContact })),
+          attributes: Type.Optional(Type.Array(AttributeInput, { maxItems: LIMITS.attributesPerContact })),
+        }),
+      ),
+      notes: Type.Optional(
+        Type.Array(
+          Type.Object({
+            _id: Type.Optional(Type.String({ maxLength: 24 })),
+            title: Type.String({ minLength: 1, maxLength: LIMITS.noteTitleLength }),
+            description: Type.String({ maxLength: LIMITS.noteDescriptionLength }),
+          }),
+          { maxItems: LIMITS.notesPerContact },
+        ),
+      ),
+    }),
+  ),
+});
+export type InboxUserReplaceBody = Static<typeof InboxUserReplaceBody>;
+
+export const StatusUpdateBody = Type.Object({
+  ids: Type.Array(ObjectIdString('User (contact) id'), { minItems: 1, maxItems: LIMITS.idsPerRequest }),
+  status: Type.Union(
+    [...CHAT_STATUSES, 'DELETED' as const].map((s) => Type.Literal(s)),
+    {
+      description: 'A chat status, or DELETED to remove the contacts for good',
+    },
+  ),
+});
+
+export { TagsInput };

@@ -1,0 +1,81 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import { PATTERNS } from '../../lib/patterns.js';
+import { actorOf } from '../../plugins/api-guard.js';
+import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
+import { AttributeInput, TagsInput } from '../chats/chats.schemas.js';
+import { LIMITS } from '../contacts/contact.js';
+import { type ImportRow, importContacts } from './imports.service.js';
+
+const ImportContact = Type.Object({
+  profile: Type.Object({
+    userDetails: Type.Object({
+      userProvidedName: Type.Optional(Type.String({ maxLength: LIMITS.nameLength })),
+      name: Type.Optional(Type.String({ maxLength: LIMITS.nameLength, description: 'read when userProvidedName is absent' })),
+      contact: Type.Optional(
+        Type.Object({
+          email: Type.Optional(Type.String({ maxLength: LIMITS.emailLength, pattern: PATTERNS.emailOrEmpty.pattern })),
+          phone: Type.Optional(
+            Type.Object({
+              number: Type.String({ pattern: PATTERNS.phoneDigitsOrEmpty.pattern, description: 'national number, digits' }),
+              prefix: Type.Optional(Type.String({ pattern: PATTERNS.prefixOrEmpty.pattern, description: 'dial code without "+"' })),
+            }),
+          ),
+        }),
+      ),
+      tags: Type.Optional(TagsInput),
+      attributes: Type.Optional(Type.Array(AttributeInput, { maxItems: LIMITS.attributesPerRequest })),
+    }),
+  }),
+});
+
+const ImportBody = Type.Array(ImportContact, { minItems: 1, maxItems: LIMITS.importRows });
+
+const ImportResult = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  users: Type.Array(Type.Object({ _id: Type.String(), action: Type.Union([Type.Literal('created'), Type.Literal('updated')]) }), {
+    description: 'one entry per contact sent, in order',
+  }),
+});
+
+export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+  app.post(
+    '/users/import',
+    {
+      bodyLimit: 32 * 1024 * 1024,
+      schema: {
+        tags: ['BotPenguin: Contacts & Chats'],
+        operationId: 'importUsers',
+        summary: 'Import contacts (upsert by phone, then email), all or nothing',
+        description: `Up to ${LIMITS.importRows} contacts per request. Any invalid row fails the whole request with one line per problem.`,
+        querystring: Type.Object({ botId: Type.Optional(Type.String({ pattern: PATTERNS.objectIdOrEmpty.pattern })) }),
+        headers: Type.Object({ botid: Type.Optional(Type.String()) }),
+        body: ImportBody,
+        response: { 200: Envelope(ImportResult), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const headerBot = request.headers.botid?.trim();
+      if (headerBot && !new RegExp(PATTERNS.objectId.pattern).test(headerBot)) {
+        throw AppError.validation([{ field: 'botId header', message: PATTERNS.objectId.message, value: headerBot }]);
+      }
+      const botId = (request.query.botId || headerBot || undefined)?.toLowerCase();
+      const rows: ImportRow[] = request.body.map(({ profile: { userDetails: d } }) => {
+        const number = d.contact?.phone?.number;
+        return {
+          name: (d.userProvidedName ?? d.name)?.trim() || undefined,
+          email: d.contact?.email?.trim() || undefined,
+          phone: number ? { number, prefix: d.contact?.phone?.prefix?.replace(/^\+/, '') || null } : undefined,
+          tags: d.tags,
+          attributes: d.attributes,
+        };
+      });
+      const result = await importContacts(db, actorOf(request).accountId, { rows, botId });
+      return ok({ created: result.created, updated: result.updated, users: result.rows.map((r) => ({ _id: r.id, action: r.action })) });
+    },
+  );
+};

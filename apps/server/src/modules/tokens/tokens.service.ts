@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import { newObjectId } from '../../lib/ids.js';
+import { hashApiToken, looksLikeApiToken, newApiToken, tokenHint } from '../../lib/tokens.js';
+import { findAccount } from '../accounts/accounts.repository.js';
+import { findActiveTokenByHash, insertToken, listTokens, revokeToken, touchToken } from './tokens.repository.js';
+
+export interface TokenInfo {
+  id: string;
+  accountId: string;
+  name: string;
+  hint: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface Actor {
+  accountId: string;
+  tokenId: string;
+}
+
+/** lastUsedAt is written at most once per this interval per token, not on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function createToken(
+  db: Kysely<DB>,
+  accountId: string,
+  input: { name?: string },
+  now = Date.now(),
+): Promise<{ token: string; info: TokenInfo }> {
+  const name = (input.name ?? 'API token').trim();
+  if (!name || name.length > 200) throw AppError.validation([{ field: 'name', message: 'must be 1 to 200 characters' }]);
+  if (!(await findAccount(db, accountId))) throw AppError.notFound('Customer', 'customerId', accountId);
+  const token = newApiToken();
+  const row = {
+    accountId,
+    id: newObjectId(now),
+    name,
+    tokenHash: hashApiToken(token),
+    hint: tokenHint(token),
+    createdAt: now,
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await insertToken(db, row);
+  const { tokenHash: _, ...info } = row;
+  return { token, info };
+}
+
+export async function listAccountTokens(db: Kysely<DB>, accountId: string): Promise<TokenInfo[]> {
+  return (await listTokens(db, accountId)).map(({ tokenHash: _, ...info }) => info);
+}
+
+export async function revokeAccountToken(db: Kysely<DB>, accountId: string, id: string, now = Date.now()): Promise<void> {
+  if (!(await revokeToken(db, accountId, id, now))) throw AppError.notFound('Token', 'id', id);
+}
+
+/** Resolves a presented token to its account, or null. Records use coarsely (see LAST_USED_RESOLUTION_MS). */
+export async function authenticateToken(db: Kysely<DB>, presented: string, now = Date.now()): Promise<Actor | null> {
+  if (!looksLikeApiToken(presented)) return null;
+  const row = await findActiveTokenByHash(db, hashApiToken(presented));
+  if (!row) return null;
+  if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    await touchToken(db, row.accountId, row.id, now);
+  }
+  return { accountId: row.accountId, tokenId: row.id };
+}

@@ -1,0 +1,80 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../lib/errors.js';
+import type { RateLimitDecision, RateLimiter } from '../lib/rate-limiter.js';
+import { type Actor, authenticateToken } from '../modules/tokens/tokens.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the account and token behind an authenticated API request */
+    actor: Actor | null;
+  }
+}
+
+/** Why no token could be read; PollyBot tells clients apart by these. */
+export type AuthProblem = 'missing' | 'malformed' | 'invalid';
+
+const AUTH_PROBLEMS: Record<AuthProblem, string> = {
+  missing: 'no API token was sent',
+  malformed: 'the Authorization header is not "Bearer <token>" (with authtype: Key)',
+  invalid: 'the API token is unknown or revoked',
+};
+
+export type TokenExtraction = { token: string } | { problem: Exclude<AuthProblem, 'invalid'> };
+
+export interface GuardOptions {
+  db: Kysely<DB>;
+  /** requests per token */
+  limiter: RateLimiter;
+  /** failed authentications per client address */
+  failures: RateLimiter;
+  extractToken(request: FastifyRequest): TokenExtraction;
+}
+
+export function setRateLimitHeaders(reply: FastifyReply, d: RateLimitDecision): void {
+  reply.header('X-RateLimit-Limit', d.limit);
+  reply.header('X-RateLimit-Remaining', d.remaining);
+  reply.header('X-RateLimit-Reset', Math.ceil(d.resetAtMs / 1000));
+  reply.header('X-RateLimit-Used', d.used);
+  if (!d.allowed) reply.header('Retry-After', d.retryAfterSeconds);
+}
+
+function rateLimited(d: RateLimitDecision): AppError {
+  return new AppError('RATE_LIMITED', 'Rate limit exceeded', {
+    meta: { limit: d.limit, remaining: d.remaining, resetTime: Math.ceil(d.resetAtMs / 1000), retryAfter: d.retryAfterSeconds },
+  });
+}
+
+/**
+ * Authenticates the API token and applies the per-token limit, before the body is read.
+ * An address that keeps presenting bad tokens is refused for a while without a lookup.
+ */
+export function apiGuard(options: GuardOptions) {
+  return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const addressKey = `ip:${request.ip}`;
+    const addressState = await options.failures.peek(addressKey);
+    if (!addressState.allowed) {
+      setRateLimitHeaders(reply, addressState);
+      throw rateLimited(addressState);
+    }
+    const extracted = options.extractToken(request);
+    const actor = 'token' in extracted ? await authenticateToken(options.db, extracted.token) : null;
+    if (!actor) {
+      const failure = await options.failures.consume(addressKey);
+      setRateLimitHeaders(reply, { ...failure, allowed: true });
+      const problem: AuthProblem = 'problem' in extracted ? extracted.problem : 'invalid';
+      throw new AppError('UNAUTHORIZED', AUTH_PROBLEMS[problem], { meta: { problem } });
+    }
+    const decision = await options.limiter.consume(`token:${actor.tokenId}`);
+    setRateLimitHeaders(reply, decision);
+    if (!decision.allowed) throw rateLimited(decision);
+    request.actor = actor;
+  };
+}
+
+/** The actor of a guarded route; a route outside a guard calling this is a programming error. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('INTERNAL', 'route is not behind the API guard');
+  return request.actor;
+}

@@ -1,0 +1,84 @@
+import type { FastifyError } from 'fastify';
+import { AppError, type FieldIssue } from '../lib/errors.js';
+import { patternMessage } from '../lib/patterns.js';
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** The most issues one response lists; a 10,000-row import with a bad column would list all otherwise. */
+const MAX_ISSUES = 100;
+
+/** `/contacts/3/email` -> `contacts[3].email` */
+export function jsonPointerToField(pointer: string, root = ''): string {
+  let out = root;
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(key) ? `[${key}]` : out ? `.${key}` : key;
+  }
+  return out;
+}
+
+function describeAjvIssue(issue: AjvIssue): { field: string; message: string } {
+  const field = jsonPointerToField(issue.instancePath);
+  switch (issue.keyword) {
+    case 'required': {
+      const missing = String(issue.params.missingProperty);
+      return { field: field ? `${field}.${missing}` : missing, message: 'is required' };
+    }
+    case 'format':
+      return { field, message: `must be a valid ${String(issue.params.format)}` };
+    case 'pattern':
+      return { field, message: patternMessage(String(issue.params.pattern)) };
+    case 'enum':
+      return { field, message: `must be one of: ${(issue.params.allowedValues as unknown[]).join(', ')}` };
+    case 'additionalProperties':
+      return {
+        field: field ? `${field}.${String(issue.params.additionalProperty)}` : String(issue.params.additionalProperty),
+        message: 'is not allowed',
+      };
+    default:
+      return { field, message: issue.message ?? 'is invalid' };
+  }
+}
+
+/** Turns whatever a handler or Fastify threw into the one error type the surfaces render. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
+  if (fastifyError.validation) {
+    const seen = new Set<string>();
+    const issues: FieldIssue[] = [];
+    for (const issue of fastifyError.validation) {
+      const described = describeAjvIssue(issue);
+      const key = `${described.field}|${described.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const context = fastifyError.validationContext ?? 'body';
+      const field = !described.field ? context : described.field.startsWith('[') ? `${context}${described.field}` : described.field;
+      issues.push({ ...described, field });
+      if (issues.length >= MAX_ISSUES) break;
+    }
+    return AppError.validation(issues);
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return AppError.validation([{ field: 'body', message: 'is not valid JSON' }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return AppError.validation([{ field: 'body', message: 'does not match its Content-Length' }]);
+  }
+  if (error instanceof SyntaxError) return AppError.validation([{ field: 'body', message: 'is not valid JSON' }]);
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return AppError.validation([{ field: 'request', message: fastifyError.message }]);
+  }
+  return new AppError('INTERNAL', 'Internal server error', { cause: error });
+}

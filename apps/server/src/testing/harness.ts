@@ -126,7 +126,7 @@ export interface CallOptions {
   token?: string;
   scheme?: AuthScheme;
   body?: unknown;
-  query?: Record<string, string>;
+  query?: Record<string, string | undefined>;
   headers?: Record<string, string>;
 }
 
@@ -144,7 +144,10 @@ export async function call(
     ...options.headers,
   };
   const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  const response = await app.inject({ method, url, query: options.query, headers, payload });
+  const query = options.query
+    ? Object.fromEntries(Object.entries(options.query).filter((e): e is [string, string] => e[1] !== undefined))
+    : undefined;
+  const response = await app.inject({ method, url, query, headers, payload });
   const text = response.body;
   let json: unknown = null;
   try {

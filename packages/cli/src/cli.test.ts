@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildApp } from '@leadbox/server/app.js';
+import { openDatabase } from '@leadbox/server/db/database.js';
+import { call, testConfig } from '@leadbox/server/testing/harness.js';
+import { runCli } from './cli.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+describe('leadbox CLI', () => {
+  let dataDir = '';
+  const run = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      env: { LEADBOX_DATA_DIR: dataDir },
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+    });
+    return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+  };
+  const withApp = async <T>(fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>): Promise<T> => {
+    const database = openDatabase({ databaseUrl: null, dataDir });
+    const app = await buildApp(testConfig(), { database });
+    try {
+      return await fn(app);
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  };
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'leadbox-cli-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('account create --json prints ids and a token that works on the API', async () => {
+    const res = await run('account', 'create', '--name', 'Acme', '--json');
+    assert.equal(res.code, 0, res.stderr);
+    const out = res.json();
+    assert.deepEqual(Object.keys(out).sort(), ['agentId', 'botId', 'customerId', 'token', 'workspaceId']);
+    assert.equal(out.workspaceId, `ws_${out.customerId}`);
+    assert.match(out.token, /^sk-workspace_[0-9A-Za-z]{51}$/);
+    await withApp(async (app) => {
+      const chats = await call(app, 'GET', '/inbox/direct/chats', {
+        token: out.token,
+        query: { botId: out.botId, customerId: out.customerId, page: '1', type: 'lead' },
+      });
+      assert.equal(chats.statusCode, 200);
+    });
+  });
+
+  it('bot, agent and token commands act on the given account', async () => {
+    const { customerId } = (await run('account', 'create', '--name', 'Beta', '--json')).json();
+    const bot = await run('bot', 'create', '--customer', customerId, '--name', 'WA', '--platform', 'whatsapp', '--json');
+    assert.equal(bot.code, 0, bot.stderr);
+    assert.equal(bot.json().platform, 'whatsapp');
+    const agent = await run('agent', 'create', '--customer', customerId, '--name', 'Sam', '--email', 'sam@beta.test', '--json');
+    assert.equal(agent.code, 0, agent.stderr);
+    assert.match(agent.json().agentId, /^[0-9a-f]{24}$/);
+
+    const created = (await run('token', 'create', '--customer', customerId, '--name', 'zapier', '--json')).json();
+    const listed = (await run('token', 'list', '--customer', customerId, '--json')).json();
+    assert.equal(listed.length, 2);
+    assert.ok(!JSON.stringify(listed).includes(created.token), 'list never shows a token');
+    assert.ok(listed.some((t: { tokenId: string; name: string }) => t.tokenId === created.tokenId && t.name === 'zapier'));
+
+    const revoked = await run('token', 'revoke', '--customer', customerId, '--id', created.tokenId, '--json');
+    assert.equal(revoked.code, 0, revoked.stderr);
+    await withApp(async (app) => {
+      const res = await call(app, 'GET', '/inbox/segments', { token: created.token });
+      assert.equal(res.statusCode, 401);
+    });
+  });
+
+  it('errors go to stderr with exit code 1', async () => {
+    const unknownAccount = await run('bot', 'create', '--customer', '0123456789abcdef01234567', '--name', 'x');
+    assert.equal(unknownAccount.code, 1);
+    assert.match(unknownAccount.stderr, /Customer not found/);
+    assert.equal(unknownAccount.stdout, '');
+    const { customerId } = (await run('account', 'create', '--name', 'Gamma', '--json')).json();
+    await run('agent', 'create', '--customer', customerId, '--name', 'A', '--email', 'a@g.test');
+    const duplicate = await run('agent', 'create', '--customer', customerId, '--name', 'A2', '--email', 'A@g.test');
+    assert.equal(duplicate.code, 1);
+    assert.match(duplicate.stderr, /already exists/);
+    const badPlatform = await run('bot', 'create', '--customer', customerId, '--name', 'x', '--platform', 'fax');
+    assert.equal(badPlatform.code, 1);
+    assert.match(badPlatform.stderr, /fax/);
+    const missing = await run('agent', 'create', '--customer', customerId);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /required option/);
+  });
+
+  it('migrate reports an up-to-date database', async () => {
+    const res = await run('migrate', '--json');
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(res.json(), { applied: [] });
+  });
+
+  it('runs as `npx leadbox` from the repository root, with --help on every command', () => {
+    for (const args of [['--help'], ['account', 'create', '--help'], ['token', 'revoke', '--help']]) {
+      const res = spawnSync(path.join(repoRoot, 'node_modules/.bin/leadbox'), args, {
+        encoding: 'utf8',
+        env: { ...process.env, LEADBOX_DATA_DIR: dataDir },
+      });
+      assert.equal(res.status, 0, res.stderr);
+      assert.match(res.stdout, /Usage: leadbox/);
+    }
+  });
+});

@@ -1,0 +1,168 @@
+import { loadConfig } from '@leadbox/server/config.js';
+import { type Database, openDatabase } from '@leadbox/server/db/database.js';
+import { migrateToLatest } from '@leadbox/server/db/migrator.js';
+import { AppError } from '@leadbox/server/lib/errors.js';
+import { toIso } from '@leadbox/server/lib/time.js';
+import { createAccount } from '@leadbox/server/modules/accounts/accounts.service.js';
+import { type AgentRole, createAgent } from '@leadbox/server/modules/agents/agents.service.js';
+import { BOT_PLATFORMS, createBot } from '@leadbox/server/modules/bots/bots.service.js';
+import { createToken, listAccountTokens, revokeAccountToken } from '@leadbox/server/modules/tokens/tokens.service.js';
+import { Command, CommanderError, Option } from 'commander';
+
+interface Io {
+  env: Record<string, string | undefined>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+/** Commands that work on the configured database (same env variables as the server). */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let database: Database | null = null;
+  const db = async () => {
+    if (!database) {
+      const config = loadConfig(io.env);
+      database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+      await migrateToLatest(database.db);
+    }
+    return database.db;
+  };
+  const print = (json: boolean, value: unknown, human: string) => io.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+  const jsonOption = () => new Option('--json', 'print machine-readable JSON');
+
+  const program = new Command('leadbox')
+    .description('leadbox operator CLI: works directly on the configured database (DATABASE_URL, or SQLite in LEADBOX_DATA_DIR)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (run once per deploy, before starting instances)')
+    .addOption(jsonOption())
+    .action(async (o: { json?: boolean }) => {
+      const config = loadConfig(io.env);
+      database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+      const { applied } = await migrateToLatest(database.db);
+      print(Boolean(o.json), { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    });
+
+  const account = program.command('account').description('customer accounts');
+  account
+    .command('create')
+    .description('create an account with one website bot, one owner agent and one API token')
+    .requiredOption('--name <name>', 'account name')
+    .option('--owner-email <email>', 'owner agent email')
+    .addOption(jsonOption())
+    .action(async (o: { name: string; ownerEmail?: string; json?: boolean }) => {
+      const created = await createAccount(await db(), { name: o.name, ownerEmail: o.ownerEmail });
+      const { ownerEmail: _, ...out } = created;
+      print(
+        Boolean(o.json),
+        out,
+        Object.entries(out)
+          .map(([k, v]) => `${k.padEnd(12)} ${v}`)
+          .join('\n'),
+      );
+    });
+
+  program
+    .command('bot')
+    .description('bots')
+    .command('create')
+    .description('create a bot in an account')
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .requiredOption('--name <name>', 'bot name')
+    .addOption(new Option('--platform <platform>', 'channel').choices([...BOT_PLATFORMS]).default('website'))
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; name: string; platform: string; json?: boolean }) => {
+      const bot = await createBot(await db(), o.customer, { name: o.name, platform: o.platform });
+      const out = { botId: bot.id, customerId: bot.accountId, name: bot.name, platform: bot.platform };
+      print(Boolean(o.json), out, `botId ${bot.id} (${bot.platform})`);
+    });
+
+  program
+    .command('agent')
+    .description('agents')
+    .command('create')
+    .description('create an agent in an account')
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .requiredOption('--name <name>', 'agent name')
+    .requiredOption('--email <email>', 'agent email (unique in the account)')
+    .addOption(new Option('--role <role>', 'role').choices(['agent', 'owner']).default('agent'))
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; name: string; email: string; role: AgentRole; json?: boolean }) => {
+      const agent = await createAgent(await db(), o.customer, { name: o.name, email: o.email, role: o.role });
+      const out = { agentId: agent.id, customerId: agent.accountId, name: agent.name, email: agent.email, role: agent.role };
+      print(Boolean(o.json), out, `agentId ${agent.id} (${agent.email}, ${agent.role})`);
+    });
+
+  const token = program.command('token').description('API tokens (shown once at creation, stored only as a hash)');
+  token
+    .command('create')
+    .description('create an API token')
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .option('--name <name>', 'a label to recognise it by', 'API token')
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; name: string; json?: boolean }) => {
+      const created = await createToken(await db(), o.customer, { name: o.name });
+      const out = { tokenId: created.info.id, customerId: o.customer, name: created.info.name, token: created.token };
+      print(Boolean(o.json), out, `token ${created.token}\n(id ${created.info.id}; store it now, it is not shown again)`);
+    });
+  token
+    .command('list')
+    .description("list an account's tokens (never the tokens themselves)")
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; json?: boolean }) => {
+      const tokens = (await listAccountTokens(await db(), o.customer)).map((t) => ({
+        tokenId: t.id,
+        name: t.name,
+        hint: t.hint,
+        createdAt: toIso(t.createdAt),
+        lastUsedAt: toIso(t.lastUsedAt),
+        revokedAt: toIso(t.revokedAt),
+      }));
+      const human = tokens.map(
+        (t) => `${t.tokenId}  ${t.hint}  ${t.name}  ${t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`}`,
+      );
+      print(Boolean(o.json), tokens, human.join('\n') || 'no tokens');
+    });
+  token
+    .command('revoke')
+    .description('revoke a token: it stops working at once')
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .requiredOption('--id <tokenId>', 'token id (from token list)')
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; id: string; json?: boolean }) => {
+      await revokeAccountToken(await db(), o.customer, o.id);
+      print(Boolean(o.json), { tokenId: o.id, revoked: true }, `revoked ${o.id}`);
+    });
+
+  program
+    .command('serve')
+    .description('start the server (same as npm start)')
+    .action(async () => {
+      const { startServer } = await import('@leadbox/server/server.js');
+      await startServer(loadConfig(io.env));
+      await new Promise(() => {});
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 1;
+    io.stderr.write(`error: ${describe(error)}\n`);
+    return 1;
+  } finally {
+    await (database as Database | null)?.close();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AppError) {
+    const issues = error.issues.map((i) => `\n  ${i.field}: ${i.message}`).join('');
+    return `${error.message}${issues}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

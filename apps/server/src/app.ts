@@ -49,7 +49,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.decorateRequest('actor', null);
   // Clients send `Content-Type: application/json` on GETs and DELETEs without a body: an empty
   // body is "no body", not a parse error.
-  app.removeContentTypeParser('application/json');
+  // JSON only: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);

@@ -25,10 +25,12 @@ type Backend = Pick<RateLimiterMemory, 'consume' | 'get'>;
 
 export function rateLimiterOver(backend: Backend, config: RateLimitConfig, now: () => number = Date.now): RateLimiter {
   const limit = config.points;
-  const decide = (res: RateLimiterRes | null): RateLimitDecision => {
+  // After counting, the request that was counted may be the last one allowed (used <= limit);
+  // looking ahead without counting, the next one is allowed only while used < limit.
+  const decide = (res: RateLimiterRes | null, counted: boolean): RateLimitDecision => {
     const used = res?.consumedPoints ?? 0;
     const msBeforeNext = res?.msBeforeNext ?? config.windowSeconds * 1000;
-    const allowed = used <= limit;
+    const allowed = counted ? used <= limit : used < limit;
     return {
       allowed,
       limit,
@@ -42,20 +44,73 @@ export function rateLimiterOver(backend: Backend, config: RateLimitConfig, now: 
     limit,
     async consume(key) {
       try {
-        return decide(await backend.consume(key, 1));
+        return decide(await backend.consume(key, 1), true);
       } catch (rejection) {
         // rate-limiter-flexible rejects with the counter state when the limit is passed,
         // and with an Error when the store itself fails: only the first is a "no".
-        if (rejection instanceof RateLimiterRes) return decide(rejection);
+        if (rejection instanceof RateLimiterRes) return decide(rejection, true);
         throw rejection;
       }
     },
     async peek(key) {
-      return decide(await backend.get(key));
+      return decide(await backend.get(key), false);
     },
   };
 }
 
 export function memoryRateLimiter(config: RateLimitConfig, keyPrefix: string): RateLimiter {
   return rateLimiterOver(new RateLimiterMemory({ points: config.points, duration: config.windowSeconds, keyPrefix }), config);
+}
+
+/**
+ * An exact sliding window (PollyBot's documented model): a request is allowed while fewer than
+ * `points` requests were allowed in the last `windowSeconds`; the reset time is when the oldest
+ * of them leaves the window. rate-limiter-flexible has only fixed windows, hence this one; refused
+ * requests are not recorded, so a client that waits for Retry-After gets through.
+ */
+export function slidingWindowMemoryLimiter(config: RateLimitConfig, now: () => number = Date.now): RateLimiter {
+  const limit = config.points;
+  const windowMs = config.windowSeconds * 1000;
+  const logs = new Map<string, number[]>();
+  let calls = 0;
+  const current = (key: string, t: number): number[] => {
+    const log = logs.get(key) ?? [];
+    let drop = 0;
+    while (drop < log.length && (log[drop] as number) <= t - windowMs) drop++;
+    if (drop > 0) log.splice(0, drop);
+    return log;
+  };
+  const sweep = (t: number) => {
+    if (++calls % 10_000 !== 0) return;
+    for (const [key, log] of logs) if (current(key, t).length === 0) logs.delete(key);
+  };
+  const decide = (log: number[], t: number, allowed: boolean): RateLimitDecision => {
+    const oldest = log[0] ?? t;
+    const resetAtMs = oldest + windowMs;
+    return {
+      allowed,
+      limit,
+      used: log.length,
+      remaining: Math.max(0, limit - log.length),
+      resetAtMs,
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((resetAtMs - t) / 1000)),
+    };
+  };
+  return {
+    limit,
+    async consume(key) {
+      const t = now();
+      sweep(t);
+      const log = current(key, t);
+      if (log.length >= limit) return decide(log, t, false);
+      log.push(t);
+      logs.set(key, log);
+      return decide(log, t, true);
+    },
+    async peek(key) {
+      const t = now();
+      const log = current(key, t);
+      return decide(log, t, log.length < limit);
+    },
+  };
 }

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
-import { AppError } from '../../lib/errors.js';
+import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { actorOf } from '../../plugins/api-guard.js';
+import { toAppError } from '../../plugins/errors.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
 import { AttributeInput, TagsInput } from '../chats/chats.schemas.js';
 import { LIMITS } from '../contacts/contact.js';
-import { type ImportRow, importContacts } from './imports.service.js';
+import { emptyRowIssues, type ImportRow, importContacts } from './imports.service.js';
 
 const ImportContact = Type.Object({
   profile: Type.Object({
@@ -42,11 +43,32 @@ const ImportResult = Type.Object({
   }),
 });
 
+type ImportContact = Static<typeof ImportContact>;
+
+/** Reads one row; tolerant of a row the schema rejected (its problems are reported separately). */
+function toImportRow(raw: unknown): ImportRow {
+  const d = ((raw as Partial<ImportContact> | null)?.profile?.userDetails ?? {}) as Partial<ImportContact['profile']['userDetails']>;
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : undefined);
+  const number = text(d.contact?.phone?.number);
+  return {
+    name: text(d.userProvidedName) ?? text(d.name),
+    email: text(d.contact?.email),
+    phone: number ? { number, prefix: text(d.contact?.phone?.prefix)?.replace(/^\+/, '') ?? null } : undefined,
+    tags: d.tags,
+    attributes: d.attributes,
+  };
+}
+
+const rowOf = (field: string) => Number(/^body\[(\d+)\]/.exec(field)?.[1] ?? -1);
+const sortByRow = (issues: FieldIssue[]) => [...issues].sort((a, b) => rowOf(a.field) - rowOf(b.field));
+
 export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.post(
     '/users/import',
     {
       bodyLimit: 32 * 1024 * 1024,
+      // Schema problems and rows with nothing to import are reported together, in one 400.
+      attachValidation: true,
       schema: {
         tags: ['BotPenguin: Contacts & Chats'],
         operationId: 'importUsers',
@@ -59,21 +81,16 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asyn
       },
     },
     async (request) => {
+      const schemaIssues = request.validationError ? toAppError(request.validationError).issues : [];
+      const rawRows: unknown[] = Array.isArray(request.body) ? request.body : [];
+      const rows = rawRows.map(toImportRow);
+      const issues = [...schemaIssues, ...emptyRowIssues(rows).filter((i) => !schemaIssues.some((s) => s.field.startsWith(i.field)))];
+      if (issues.length > 0) throw AppError.validation(sortByRow(issues).slice(0, 100));
       const headerBot = request.headers.botid?.trim();
       if (headerBot && !new RegExp(PATTERNS.objectId.pattern).test(headerBot)) {
         throw AppError.validation([{ field: 'botId header', message: PATTERNS.objectId.message, value: headerBot }]);
       }
       const botId = (request.query.botId || headerBot || undefined)?.toLowerCase();
-      const rows: ImportRow[] = request.body.map(({ profile: { userDetails: d } }) => {
-        const number = d.contact?.phone?.number;
-        return {
-          name: (d.userProvidedName ?? d.name)?.trim() || undefined,
-          email: d.contact?.email?.trim() || undefined,
-          phone: number ? { number, prefix: d.contact?.phone?.prefix?.replace(/^\+/, '') || null } : undefined,
-          tags: d.tags,
-          attributes: d.attributes,
-        };
-      });
       const result = await importContacts(db, actorOf(request).accountId, { rows, botId });
       return ok({ created: result.created, updated: result.updated, users: result.rows.map((r) => ({ _id: r.id, action: r.action })) });
     },

@@ -23,6 +23,16 @@ export interface ImportResult {
   rows: { id: string; action: 'created' | 'updated' }[];
 }
 
+/** Rows with neither a name, an email nor a phone: nothing to import or match on. */
+export function emptyRowIssues(rows: readonly ImportRow[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  rows.forEach((r, i) => {
+    if (!r.name && !r.email && !r.phone)
+      issues.push({ field: `body[${i}].profile.userDetails`, message: 'needs at least a name, an email or a phone number' });
+  });
+  return issues;
+}
+
 interface Working {
   row: Insertable<ContactsTable> & { id: string };
   isNew: boolean;
@@ -107,14 +117,15 @@ export async function importContacts(
         if (incoming.phone) {
           w.row.phoneNumber = incoming.phone.number;
           w.row.phonePrefix = incoming.phone.prefix;
+          w.row.phoneRaw = null;
         }
         w.tags = cleanTags([...w.tags, ...(incoming.tags ?? [])]);
         w.attributes = mergeAttributes(w.attributes, incoming.attributes ?? []);
         if (w.tags.length > LIMITS.tagsPerContact)
-          issues.push({ field: `[${i}].profile.userDetails.tags`, message: `a contact has at most ${LIMITS.tagsPerContact} tags` });
+          issues.push({ field: `body[${i}].profile.userDetails.tags`, message: `a contact has at most ${LIMITS.tagsPerContact} tags` });
         if (w.attributes.length > LIMITS.attributesPerContact)
           issues.push({
-            field: `[${i}].profile.userDetails.attributes`,
+            field: `body[${i}].profile.userDetails.attributes`,
             message: `a contact has at most ${LIMITS.attributesPerContact} attributes`,
           });
         Object.assign(

@@ -85,6 +85,30 @@ export interface ContactsTable {
   lastActivityAt: number;
   createdAt: number;
   updatedAt: number;
+  /** PollyBot lead id: `lead_` + 16 hex */
+  leadId: string;
+  /** PollyBot lead status, separate from the chat `status` */
+  leadStatus: string;
+  source: string | null;
+  /** JSON object */
+  metadata: string;
+  /** the phone exactly as a PollyBot client sent it; null once the phone is set another way */
+  phoneRaw: string | null;
+}
+
+export interface RetiredLeadIdsTable {
+  accountId: string;
+  leadId: string;
+  retiredAt: number;
+}
+
+export interface IdempotencyKeysTable {
+  accountId: string;
+  key: string;
+  requestHash: string;
+  statusCode: number;
+  response: string;
+  createdAt: number;
 }
 
 export interface ContactTagsTable {
@@ -130,4 +154,6 @@ export interface DB {
   contactNotes: ContactNotesTable;
   segments: SegmentsTable;
   segmentMembers: SegmentMembersTable;
+  retiredLeadIds: RetiredLeadIdsTable;
+  idempotencyKeys: IdempotencyKeysTable;
 }

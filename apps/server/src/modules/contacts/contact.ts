@@ -80,7 +80,17 @@ export interface Contact {
   lastActivityAt: number;
   createdAt: number;
   updatedAt: number;
+  leadId: string;
+  leadStatus: LeadStatus;
+  source: string | null;
+  metadata: Record<string, unknown>;
+  /** the phone as a PollyBot client wrote it, while it is the current phone */
+  phoneRaw: string | null;
 }
+
+/** The PollyBot lead statuses: a field of its own, not mapped to the chat status. */
+export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'converted', 'lost', 'follow_up'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
 
 /** A chat becomes a lead once it has a name, an email or a phone. */
 export function isLeadData(c: { name: string | null; email: string | null; phoneNumber: string | null }): boolean {

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Updateable } from 'kysely';
 import type { ContactNotesTable, ContactsTable, DB } from '../../db/schema.js';
-import type { Attribute, ChatStatus, Contact, MessageAuthor } from './contact.js';
+import type { Attribute, ChatStatus, Contact, LeadStatus, MessageAuthor } from './contact.js';
 
 export type ContactRow = Selectable<ContactsTable>;
 type Db = Kysely<DB>;
@@ -73,10 +73,21 @@ export async function setStatus(db: Db, accountId: string, ids: readonly string[
   return found;
 }
 
-/** Deletes contacts with their tags, notes and segment memberships; returns the ids that existed. */
-export async function deleteContacts(db: Db, accountId: string, ids: readonly string[]): Promise<string[]> {
+/**
+ * Deletes contacts with their tags, notes and segment memberships, and retires their lead ids;
+ * returns the ids that existed.
+ */
+export async function deleteContacts(db: Db, accountId: string, ids: readonly string[], now: number): Promise<string[]> {
   const found: string[] = [];
   for (const part of chunks(ids)) {
+    const leadIds = await db.selectFrom('contacts').select('leadId').where('accountId', '=', accountId).where('id', 'in', part).execute();
+    if (leadIds.length > 0) {
+      await db
+        .insertInto('retiredLeadIds')
+        .values(leadIds.map((r) => ({ accountId, leadId: r.leadId, retiredAt: now })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
     for (const table of ['contactTags', 'contactNotes', 'segmentMembers'] as const) {
       await db.deleteFrom(table).where('accountId', '=', accountId).where('contactId', 'in', part).execute();
     }
@@ -213,6 +224,11 @@ function toContact(row: ContactRow, tags: string[], notes: Contact['notes'], seg
     lastActivityAt: row.lastActivityAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    leadId: row.leadId,
+    leadStatus: row.leadStatus as LeadStatus,
+    source: row.source,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    phoneRaw: row.phoneRaw,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Kysely, Updateable } from 'kysely';
 import { retryOnUniqueViolation } from '../../db/errors.js';
 import type { ContactsTable, DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
-import { newObjectId } from '../../lib/ids.js';
+import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
 import { findBot } from '../bots/bots.repository.js';
@@ -139,6 +139,7 @@ export async function upsertLead(
         status: input.status ?? existing?.status ?? 'OPEN',
         agentId: input.agentId ?? existing?.agentId ?? null,
         attributes: JSON.stringify(attributes),
+        ...(input.phone || input.dialCode ? { phoneRaw: null } : {}),
         ...derivedColumns({ name, email, phoneNumber, phonePrefix, isImported: existing?.isImported === 1 }),
         lastActivityAt: now,
         updatedAt: now,
@@ -216,6 +217,11 @@ export function blankContact(accountId: string, id: string, now: number) {
     lastActivityAt: now,
     createdAt: now,
     updatedAt: now,
+    leadId: newLeadId(),
+    leadStatus: 'new',
+    source: null,
+    metadata: '{}',
+    phoneRaw: null,
   };
 }
 
@@ -251,6 +257,7 @@ export async function replaceContact(db: Db, accountId: string, id: string, inpu
       email,
       phoneNumber: phone?.number ?? null,
       phonePrefix: phone?.prefix ?? null,
+      ...(input.phone !== undefined ? { phoneRaw: null } : {}),
       picture: pick('picture', current.picture) ?? null,
       city: pick('city', current.city) ?? null,
       country: pick('country', current.country) ?? null,
@@ -326,7 +333,7 @@ export async function updateStatuses(
   const found = await db
     .transaction()
     .execute((trx) =>
-      status === 'DELETED' ? repo.deleteContacts(trx, accountId, unique) : repo.setStatus(trx, accountId, unique, status, now),
+      status === 'DELETED' ? repo.deleteContacts(trx, accountId, unique, now) : repo.setStatus(trx, accountId, unique, status, now),
     );
   const foundSet = new Set(found);
   return { updated: unique.filter((id) => foundSet.has(id)), notFound: unique.filter((id) => !foundSet.has(id)) };

@@ -40,7 +40,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     trustProxy: config.trustProxy,
     // Probes would drown the access log.
     logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } },
+    ajv: { customOptions: { allErrors: true, verbose: true, coerceTypes: 'array' } },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps.database;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isObjectId, newLeadId, newObjectId } from './ids.js';
-import { phoneKey } from './phone.js';
 import { hashApiToken, looksLikeApiToken, newApiToken } from './tokens.js';
 
 describe('newObjectId', () => {
@@ -32,9 +31,4 @@ describe('api tokens', () => {
     assert.equal(hashApiToken(a), hashApiToken(a));
     assert.notEqual(hashApiToken(a), hashApiToken(newApiToken()));
   });
-});
-
-describe('phoneKey', () => {
-  it('joins dial code and number as digits', () => assert.equal(phoneKey('+91', '98765 43210'), '919876543210'));
-  it('is null without a number', () => assert.equal(phoneKey('91', ''), null));
 });

@@ -4,6 +4,8 @@ import { patternMessage } from '../lib/patterns.js';
 
 interface AjvIssue {
   instancePath: string;
+  /** the offending value (Ajv's `verbose` option) */
+  data?: unknown;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
@@ -52,14 +54,25 @@ export function toAppError(error: unknown): AppError {
   if (fastifyError.validation) {
     const seen = new Set<string>();
     const issues: FieldIssue[] = [];
-    for (const issue of fastifyError.validation) {
+    // A nullable field's failure also reports "must be null" and "must match a schema in anyOf":
+    // noise next to the real reason.
+    const reported = (fastifyError.validation as AjvIssue[]).filter(
+      (issue, _, all) =>
+        issue.keyword !== 'anyOf' &&
+        !(
+          issue.keyword === 'type' &&
+          issue.params.type === 'null' &&
+          all.some((o) => o !== issue && o.instancePath === issue.instancePath && o.keyword !== 'anyOf')
+        ),
+    );
+    for (const issue of reported) {
       const described = describeAjvIssue(issue);
       const key = `${described.field}|${described.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const context = fastifyError.validationContext ?? 'body';
       const field = !described.field ? context : described.field.startsWith('[') ? `${context}${described.field}` : described.field;
-      issues.push({ ...described, field });
+      issues.push({ ...described, field, ...(issue.keyword === 'required' ? {} : { value: issue.data }) });
       if (issues.length >= MAX_ISSUES) break;
     }
     return AppError.validation(issues);

@@ -6,10 +6,7 @@ export const ObjectIdString = (description: string) => Type.String({ pattern: PA
 const optionalText = (maxLength: number, pattern?: { pattern: string }, description?: string) =>
   Type.Optional(Type.String({ maxLength, ...(pattern ? { pattern: pattern.pattern } : {}), description }));
 
-export const ChatStatusSchema = Type.Union(
-  CHAT_STATUSES.map((s) => Type.Literal(s)),
-  { description: 'Conversation status' },
-);
+export const ChatStatusSchema = Type.Enum([...CHAT_STATUSES], { description: 'Conversation status' });
 
 export const AttributeInput = Type.Object({
   key: Type.String({ minLength: 1, maxLength: LIMITS.attributeKeyLength }),
@@ -22,7 +19,7 @@ export const ChatListQuery = Type.Object({
   botId: ObjectIdString('Unique ID of the bot'),
   customerId: ObjectIdString('Unique ID of the customer account'),
   page: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Page number, from 1' }),
-  type: Type.Union([Type.Literal('lead'), Type.Literal('non-lead')], { description: '"lead" for leads, "non-lead" for the other chats' }),
+  type: Type.Enum(['lead', 'non-lead'], { description: '"lead" for leads, "non-lead" for the other chats' }),
   limit: Type.Optional(
     Type.Integer({
       minimum: 1,

@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
 import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
-import { LIMITS } from './contact.js';
+import { type Contact, LIMITS } from './contact.js';
 import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
 import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses } from './contacts.service.js';
 import { toContactFilter } from './inbox-filter.js';
@@ -16,17 +16,23 @@ const tags = ['BotPenguin: Contacts & Chats'];
 const clearable = (value: string | null | undefined) =>
   value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim();
 
-export function toContactReplace(body: InboxUserReplaceBody, current: { name: string | null }): ContactReplace {
+export function toContactReplace(body: InboxUserReplaceBody, current: Pick<Contact, 'name' | 'phone'>): ContactReplace {
   const details = body.profile?.userDetails;
   const contact = details?.contact;
   // The object carries the name twice; a client edits one of them (Pipedream: userProvidedName).
   const nameChange = [details?.userProvidedName, details?.name].find((v) => v !== undefined && clearable(v) !== current.name);
   const phone = contact?.phone;
-  const number = phone ? clearable(phone.number) : undefined;
+  // A phone object may carry only the part that changes (Pipedream fills a fresh {} with what it has).
+  const number = phone ? (phone.number === undefined ? (current.phone?.number ?? null) : clearable(phone.number)) : undefined;
+  const prefix = phone
+    ? phone.prefix === undefined
+      ? (current.phone?.prefix ?? null)
+      : (clearable(phone.prefix)?.replace(/^\+/, '') ?? null)
+    : null;
   return {
     name: nameChange === undefined ? undefined : clearable(nameChange),
     email: clearable(contact?.email),
-    phone: phone === undefined ? undefined : number ? { number, prefix: clearable(phone?.prefix)?.replace(/^\+/, '') ?? null } : null,
+    phone: phone === undefined ? undefined : number ? { number, prefix } : null,
     picture: clearable(details?.picture),
     city: clearable(details?.city),
     country: clearable(details?.country),

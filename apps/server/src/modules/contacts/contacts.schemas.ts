@@ -37,9 +37,11 @@ const DateRange = Type.Optional(
  * whole skeleton); a filter counts only when its key is in `applicableFilters`.
  */
 export const InboxUsersBody = Type.Object({
-  searchText: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, email and phone; applied whenever not empty' })),
+  searchText: Type.Optional(
+    Type.String({ maxLength: 200, description: 'Matches name, email and phone digits; applied when listed in applicableFilters' }),
+  ),
   tags: Type.Optional(Type.Array(Type.String({ maxLength: LIMITS.tagLength }), { maxItems: LIMITS.idsPerRequest })),
-  status: Type.Optional(Type.Array(Type.Union([...CHAT_STATUSES].map((s) => Type.Literal(s))), { maxItems: 10 })),
+  status: Type.Optional(Type.Array(Type.Enum([...CHAT_STATUSES]), { maxItems: 10 })),
   isOnline: Type.Optional(Type.Boolean()),
   _botWebsite: IdList('website bot id'),
   _botWhatsapp: IdList('WhatsApp bot id'),
@@ -51,7 +53,7 @@ export const InboxUsersBody = Type.Object({
   lastSeenAt: DateRange,
   createdAt: DateRange,
   userInteracted: Type.Optional(Type.Boolean()),
-  lastMessageBy: Type.Optional(Type.Array(Type.Union(MESSAGE_AUTHORS.map((s) => Type.Literal(s))), { maxItems: 3 })),
+  lastMessageBy: Type.Optional(Type.Array(Type.Enum([...MESSAGE_AUTHORS]), { maxItems: 3 })),
   isLiveChatActive: Type.Optional(Type.Boolean()),
   hasOrdered: Type.Optional(Type.Object({ status: Type.Optional(Type.Boolean()), lastAt: Type.Optional(Type.String()) })),
   isContact: Type.Optional(Type.Boolean({ description: 'true: only contacts with an email or phone, or imported' })),
@@ -120,12 +122,7 @@ export type InboxUserReplaceBody = Static<typeof InboxUserReplaceBody>;
 
 export const StatusUpdateBody = Type.Object({
   ids: Type.Array(ObjectIdString('User (contact) id'), { minItems: 1, maxItems: LIMITS.idsPerRequest }),
-  status: Type.Union(
-    [...CHAT_STATUSES, 'DELETED' as const].map((s) => Type.Literal(s)),
-    {
-      description: 'A chat status, or DELETED to remove the contacts for good',
-    },
-  ),
+  status: Type.Enum([...CHAT_STATUSES, 'DELETED' as const], { description: 'A chat status, or DELETED to remove the contacts for good' }),
 });
 
 export { TagsInput };

@@ -5,8 +5,8 @@ import type { ContactFilter } from './contacts-search.repository.js';
 
 /**
  * Reads the BotPenguin filter body: a filter applies only when its key is in
- * `applicableFilters` (the vendor's rule); an empty list or "" under an applied key constrains
- * nothing. `searchText` applies whenever it is not empty, and `isContact: true` always narrows.
+ * `applicableFilters` (the vendor's rule, `searchText` included); an empty list or "" under an
+ * applied key constrains nothing. `isContact: true` is a mode, not a filter: it always narrows.
  */
 export function toContactFilter(body: InboxUsersBody): ContactFilter {
   const unknown = (body.applicableFilters ?? []).filter((k) => !INBOX_FILTER_KEYS.includes(k as InboxFilterKey));
@@ -45,7 +45,7 @@ export function toContactFilter(body: InboxUsersBody): ContactFilter {
     ...(on('_botFacebook') ? (body._botFacebook ?? []) : []),
   ];
   const filter: ContactFilter = {
-    searchText: body.searchText?.trim() || undefined,
+    searchText: on('searchText') ? body.searchText?.trim() || undefined : undefined,
     tags: on('tags') ? body.tags : undefined,
     statuses: on('status') ? body.status : undefined,
     isOnline: on('isOnline') ? body.isOnline : undefined,

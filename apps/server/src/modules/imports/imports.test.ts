@@ -34,7 +34,10 @@ describeEachDialect('POST /inbox/users/import', (ctx) => {
     call(ctx().app, 'POST', '/inbox/users/import', { token, body: rows, ...extra });
   const importRows = (rows: unknown, extra = {}) => importAs(ctx().a.token, rows, extra);
   const search = async (searchText: string, token = ctx().a.token) => {
-    const res = await call(ctx().app, 'POST', '/inbox/users', { token, body: { searchText, isContact: true, page: 1, limit: 100 } });
+    const res = await call(ctx().app, 'POST', '/inbox/users', {
+      token,
+      body: { searchText, applicableFilters: ['searchText'], isContact: true, page: 1, limit: 100 },
+    });
     assert.equal(res.statusCode, 200);
     return res.json.data;
   };

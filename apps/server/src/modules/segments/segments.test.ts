@@ -258,7 +258,7 @@ describeEachDialect('POST /inbox/segments/{id}/users and /users/remove', (ctx) =
     assert.deepEqual((await h.user(outside)).segments, []);
     const res = await call(app, 'POST', '/inbox/users', {
       token: a.token,
-      body: { searchText: label, segments: [segment._id], applicableFilters: ['segments'], page: 1 },
+      body: { searchText: label, segments: [segment._id], applicableFilters: ['segments', 'searchText'], page: 1 },
     });
     assert.deepEqual(
       res.json.data.map((u: { _id: string }) => u._id),

@@ -290,7 +290,7 @@ describeEachDialect('/inbox cross-account isolation', (ctx) => {
       const res = await asB(url.includes('status') ? 'PUT' : 'POST', url, body);
       assert.ok(res.statusCode === 404 || (res.statusCode === 200 && res.json.data.notFound.includes(contactA)), `${url}: ${res.body}`);
     }
-    const seen = await asB('POST', '/inbox/users', { searchText: 'Alice', limit: 100 });
+    const seen = await asB('POST', '/inbox/users', { searchText: 'Alice', applicableFilters: ['searchText'], limit: 100 });
     assert.deepEqual(seen.json.data, []);
 
     assert.deepEqual(await snapshot(), before, "A's user, segments and chats are unchanged");

@@ -1,0 +1,17 @@
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+
+/** PostgreSQL takes row and advisory locks; SQLite runs one write transaction at a time anyway. */
+// biome-ignore lint/suspicious/noExplicitAny: works on any schema
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * Serialises transactions that decide on the same key (e.g. "is this email free in this
+ * account?") until the end of the current transaction. A no-op on SQLite.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: works on any schema
+export async function lockKey(trx: Kysely<any>, key: string): Promise<void> {
+  if (!isPostgres(trx)) return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+}

@@ -1,0 +1,107 @@
+import { type Kysely, sql } from 'kysely';
+import { isPostgres } from '../../db/locks.js';
+import type { DB } from '../../db/schema.js';
+import type { ContactRow } from '../contacts/contacts.repository.js';
+
+type Db = Kysely<DB>;
+
+export interface LeadListQuery {
+  botId?: string;
+  status?: string;
+  source?: string;
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+/** A lead is a contact with an email. `forUpdate` holds the row until the transaction ends (PostgreSQL). */
+export async function findLeadRow(
+  db: Db,
+  accountId: string,
+  leadId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<ContactRow | undefined> {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('accountId', '=', accountId)
+    .where('leadId', '=', leadId)
+    .where('emailLower', 'is not', null)
+    .$if(Boolean(options.forUpdate) && isPostgres(db), (qb) => qb.forUpdate())
+    .executeTakeFirst();
+}
+
+/** The contact that already uses this email in the account, other than `exceptId`. */
+export async function findByEmailLower(db: Db, accountId: string, emailLower: string, exceptId?: string): Promise<ContactRow | undefined> {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('accountId', '=', accountId)
+    .where('emailLower', '=', emailLower)
+    .$if(exceptId !== undefined, (qb) => qb.where('id', '!=', exceptId as string))
+    .orderBy('createdAt')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function isRetiredLeadId(db: Db, accountId: string, leadId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('retiredLeadIds')
+    .select('leadId')
+    .where('accountId', '=', accountId)
+    .where('leadId', '=', leadId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function leadQuery(db: Db, accountId: string, q: Omit<LeadListQuery, 'limit' | 'offset'>) {
+  return db
+    .selectFrom('contacts')
+    .where('accountId', '=', accountId)
+    .where('emailLower', 'is not', null)
+    .$if(q.botId !== undefined, (qb) => qb.where('botId', '=', q.botId as string))
+    .$if(q.status !== undefined, (qb) => qb.where('leadStatus', '=', q.status as string))
+    .$if(q.source !== undefined, (qb) => qb.where('source', '=', q.source as string))
+    .$if(Boolean(q.search), (qb) =>
+      qb.where((eb) => {
+        const pattern = likePattern(q.search as string);
+        return eb.or([
+          sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+          sql<boolean>`${eb.ref('emailLower')} like ${pattern} escape '\\'`,
+        ]);
+      }),
+    );
+}
+
+export async function listLeadRows(db: Db, accountId: string, q: LeadListQuery): Promise<{ rows: ContactRow[]; total: number }> {
+  const rows = await leadQuery(db, accountId, q)
+    .selectAll()
+    .orderBy('createdAt', 'desc')
+    .orderBy('id', 'desc')
+    .limit(q.limit)
+    .offset(q.offset)
+    .execute();
+  const count = await leadQuery(db, accountId, q)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return { rows, total: Number(count.n) };
+}
+
+export async function findIdempotentResponse(db: Db, accountId: string, key: string) {
+  return db.selectFrom('idempotencyKeys').selectAll().where('accountId', '=', accountId).where('key', '=', key).executeTakeFirst();
+}
+
+export async function saveIdempotentResponse(
+  db: Db,
+  row: { accountId: string; key: string; requestHash: string; statusCode: number; response: string; createdAt: number },
+): Promise<void> {
+  await db.insertInto('idempotencyKeys').values(row).execute();
+}
+
+export async function purgeIdempotencyKeys(db: Db, olderThan: number): Promise<void> {
+  await db.deleteFrom('idempotencyKeys').where('createdAt', '<', olderThan).execute();
+}

@@ -1,0 +1,42 @@
+import { Ajv } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import type { RateLimiter } from '../../lib/rate-limiter.js';
+import { apiGuard } from '../../plugins/api-guard.js';
+import { toAppError } from '../../plugins/errors.js';
+import { extractPollyBotToken } from './auth.js';
+import { renderPollyBotError } from './envelope.js';
+
+export interface PollyBotSurfaceOptions {
+  db: Kysely<DB>;
+  limiter: RateLimiter;
+  failures: RateLimiter;
+}
+
+const ajvOptions = { allErrors: true, verbose: true, useDefaults: true, removeAdditional: false, strict: false } as const;
+// Bodies are validated as sent (null must stay null: it clears a field); query strings are text
+// and need numbers coerced.
+const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
+const queryAjv = new Ajv({ ...ajvOptions, coerceTypes: true });
+
+/** The /api/v1 scope: bearer token, sliding-window limit, and PollyBot's error envelope. */
+export const pollyBotSurface = fp<PollyBotSurfaceOptions>(
+  async (scope: FastifyInstance, options) => {
+    scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
+    scope.addHook('onRequest', apiGuard({ ...options, extractToken: extractPollyBotToken }));
+    scope.setErrorHandler((error, request, reply) => {
+      const appError = toAppError(error);
+      if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+      reply.code(appError.status).send(renderPollyBotError(appError));
+    });
+    scope.setNotFoundHandler((request, reply) => {
+      reply
+        .code(404)
+        .send(renderPollyBotError(new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`)));
+    });
+  },
+  { name: 'pollybot-surface' },
+);

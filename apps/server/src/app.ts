@@ -4,14 +4,16 @@ import secureJson from 'secure-json-parse';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError } from './lib/errors.js';
-import { memoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { importsRoutes } from './modules/imports/imports.routes.js';
+import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { toAppError } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
+import { pollyBotSurface } from './surfaces/pollybot/index.js';
 
 export interface Limiters {
   inbox: RateLimiter;
@@ -28,7 +30,7 @@ export interface AppDeps {
 export function memoryLimiters(config: Config): Limiters {
   return {
     inbox: memoryRateLimiter(config.rateLimits.inbox, 'inbox'),
-    leads: memoryRateLimiter(config.rateLimits.leads, 'leads'),
+    leads: slidingWindowMemoryLimiter(config.rateLimits.leads),
     authFailures: memoryRateLimiter(config.rateLimits.authFailures, 'auth-fail'),
   };
 }
@@ -92,6 +94,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await inbox.register(importsRoutes, { db });
     },
     { prefix: '/inbox' },
+  );
+
+  // PollyBot.ai Leads API v1, on the same contacts.
+  await app.register(
+    async (v1) => {
+      await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures });
+      await v1.register(leadsRoutes, { db });
+    },
+    { prefix: '/api/v1' },
   );
 
   return app;

@@ -82,7 +82,7 @@ export function slidingWindowMemoryLimiter(config: RateLimitConfig, now: () => n
   };
   const sweep = (t: number) => {
     if (++calls % 10_000 !== 0) return;
-    for (const [key, log] of logs) if (current(key, t).length === 0) logs.delete(key);
+    for (const key of [...logs.keys()]) if (current(key, t).length === 0) logs.delete(key);
   };
   const decide = (log: number[], t: number, allowed: boolean): RateLimitDecision => {
     const oldest = log[0] ?? t;

@@ -11,7 +11,7 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
         title: 'leadbox API',
         version: '0.1.0',
         description:
-          'Contacts, chats and leads inbox for chatbots. `/inbox/...` is wire-compatible with the BotPenguin v7 Contacts & Chats API.',
+          'Contacts, chats and leads inbox for chatbots. `/inbox/...` is wire-compatible with the BotPenguin v7 Contacts & Chats API, `/api/v1/...` with the PollyBot.ai Leads API v1. One token works on both.',
       },
       servers: [{ url: publicUrl }],
       components: {

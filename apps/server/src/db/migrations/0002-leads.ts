@@ -16,9 +16,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.alterTable('contacts').addColumn('phone_raw', 'varchar(50)').execute();
 
-  const rows = await sql<{ account_id: string; id: string }>`select account_id, id from contacts`.execute(db);
+  // One-letter aliases: a CamelCasePlugin on the connection would rename snake_case result keys.
+  const rows = await sql<{ a: string; i: string }>`select account_id as a, id as i from contacts`.execute(db);
   for (const row of rows.rows) {
-    await sql`update contacts set lead_id = ${newLeadId()} where account_id = ${row.account_id} and id = ${row.id}`.execute(db);
+    await sql`update contacts set lead_id = ${newLeadId()} where account_id = ${row.a} and id = ${row.i}`.execute(db);
   }
   await db.schema.createIndex('contacts_lead_id_uq').unique().on('contacts').columns(['account_id', 'lead_id']).execute();
   await db.schema

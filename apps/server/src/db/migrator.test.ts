@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Migrator, sql } from 'kysely';
+import { openDatabase } from './database.js';
+import * as m0001 from './migrations/0001-initial.js';
+import { migrateToLatest } from './migrator.js';
+
+describe('migrations', () => {
+  it('0002 gives every existing contact a lead id', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadbox-migrate-'));
+    const database = openDatabase({ databaseUrl: null, dataDir: dir });
+    try {
+      const { db } = database;
+      await new Migrator({ db, provider: { getMigrations: async () => ({ '0001-initial': m0001 }) } }).migrateToLatest();
+      await sql`insert into accounts (id, name, created_at, updated_at) values ('a', 'A', 1, 1)`.execute(db);
+      for (const id of ['c1', 'c2']) {
+        await sql`insert into contacts (account_id, id, status, last_activity_at, created_at, updated_at) values ('a', ${id}, 'OPEN', 1, 1, 1)`.execute(
+          db,
+        );
+      }
+      const { applied } = await migrateToLatest(db);
+      assert.deepEqual(applied, ['0002-leads']);
+      const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
+      assert.equal(rows.length, 2);
+      for (const row of rows) {
+        assert.match(row.leadId, /^lead_[0-9a-f]{16}$/);
+        assert.equal(row.leadStatus, 'new');
+        assert.equal(row.metadata, '{}');
+      }
+      assert.notEqual(rows[0]?.leadId, rows[1]?.leadId);
+      assert.deepEqual((await migrateToLatest(db)).applied, [], 'a second run applies nothing');
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

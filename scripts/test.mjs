@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts with Node's test runner (through tsx), and says which suites were skipped.
-// In CI (CI=true) the PostgreSQL suites are required: without DATABASE_URL this fails.
+// In CI (CI=true) the PostgreSQL and Redis suites are required: without DATABASE_URL and
+// REDIS_URL this fails instead of skipping them.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -27,12 +28,17 @@ files.sort();
 
 const ci = process.env.CI === 'true';
 const skipped = [];
-if (!process.env.DATABASE_URL) {
+const required = [
+  ['DATABASE_URL', 'PostgreSQL integration suites (set DATABASE_URL=postgres://… to run them)'],
+  ['REDIS_URL', 'multi-instance suites on PostgreSQL + Redis (set DATABASE_URL and REDIS_URL=redis://… to run them)'],
+];
+for (const [name, suites] of required) {
+  if (process.env[name]) continue;
   if (ci) {
-    console.error('CI=true but DATABASE_URL is not set: the PostgreSQL suites must run in CI.');
+    console.error(`CI=true but ${name} is not set: the ${suites.split(' (')[0]} must run in CI.`);
     process.exit(1);
   }
-  skipped.push('PostgreSQL integration suites (set DATABASE_URL=postgres://… to run them)');
+  skipped.push(suites);
 }
 
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...selected], {

@@ -1,5 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import secureJson from 'secure-json-parse';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -25,6 +27,8 @@ export interface AppDeps {
   database: Database;
   /** in-memory from config when not given */
   limiters?: Limiters;
+  /** checked by /readyz when the instance uses Redis */
+  redis?: Pick<Redis, 'ping'> | null;
 }
 
 export function memoryLimiters(config: Config): Limiters {
@@ -83,6 +87,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await registerOpenApi(app, config.publicUrl);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Ready when every dependency answers within a second; a load balancer stops routing here otherwise.
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const check = async (run: () => Promise<unknown>) => {
+      try {
+        await Promise.race([run(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
+        return 'ok';
+      } catch (error) {
+        return `failing: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    };
+    const database = await check(() => sql`select 1`.execute(db));
+    const redis = deps.redis ? await check(() => (deps.redis as Pick<Redis, 'ping'>).ping()) : 'not configured';
+    const ready = database === 'ok' && (redis === 'ok' || redis === 'not configured');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database, redis });
+  });
 
   // BotPenguin v7 "Contacts & Chats", at the vendor's root paths.
   await app.register(

@@ -15,6 +15,12 @@ export interface Config {
   databaseUrl: string | null;
   redisUrl: string | null;
   databasePoolSize: number;
+  /** PostgreSQL: a statement running longer is cancelled */
+  databaseStatementTimeoutMs: number;
+  /** apply pending migrations when the server starts (LEADBOX_MIGRATE=false to leave it to `leadbox migrate`) */
+  migrateOnStart: boolean;
+  /** prefix of every Redis key, so several deployments can share one Redis */
+  redisKeyPrefix: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
   trustProxy: boolean;
@@ -76,6 +82,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),
+    databaseStatementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    redisKeyPrefix: env.LEADBOX_REDIS_PREFIX || 'leadbox',
+    migrateOnStart: env.LEADBOX_MIGRATE !== 'false' && env.LEADBOX_MIGRATE !== '0',
     logLevel,
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     rateLimits: {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
+import { openInfrastructure } from './infrastructure.js';
 import { ensureDefaultAccount, firstStartMessage } from './modules/accounts/first-start.js';
 
 /**
@@ -10,11 +10,15 @@ import { ensureDefaultAccount, firstStartMessage } from './modules/accounts/firs
  * listens, and drains in-flight requests on SIGINT/SIGTERM before closing the pools.
  */
 export async function startServer(config: Config, out: { write(text: string): unknown } = process.stdout): Promise<FastifyInstance> {
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
-  await migrateToLatest(database.db);
+  const infra = await openInfrastructure(config);
+  const { database } = infra;
+  // Safe with several instances starting at once: the migrator takes a lock. Deploys that prefer
+  // one explicit step run `npx leadbox migrate` first and start instances with LEADBOX_MIGRATE=false.
+  if (config.migrateOnStart) await migrateToLatest(database.db);
   const fresh = await ensureDefaultAccount(database.db);
-  const app = await buildApp(config, { database });
-  app.addHook('onClose', async () => database.close());
+  const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis });
+  // Runs after the server stopped accepting and in-flight requests finished.
+  app.addHook('onClose', async () => infra.close());
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -33,7 +37,7 @@ export async function startServer(config: Config, out: { write(text: string): un
   const base = config.publicUrl;
   if (fresh) out.write(firstStartMessage(fresh, base));
   out.write(
-    `\nleadbox is running on ${base} (${database.dialect}: ${database.location})\n` +
+    `\nleadbox is running on ${base} (${database.dialect}: ${database.location}${infra.redis ? ', Redis for shared limits' : ''})\n` +
       `  API docs     ${base}/docs\n  OpenAPI      ${base}/openapi.json\n  BotPenguin   ${base}/inbox/...\n\n`,
   );
   return app;

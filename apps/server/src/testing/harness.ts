@@ -12,9 +12,13 @@ import { createAccount, type NewAccount } from '../modules/accounts/accounts.ser
 
 /** The PostgreSQL server the suites may use: each suite gets its own fresh database on it. */
 export const POSTGRES_URL = process.env.DATABASE_URL || null;
+/** The Redis the multi-instance suites use (keys under a prefix of their own). */
+export const REDIS_URL = process.env.REDIS_URL || null;
 
 export interface TestDatabase {
   database: Database;
+  /** what a server process needs to reach the same database */
+  env: Record<string, string>;
   drop(): Promise<void>;
 }
 
@@ -25,6 +29,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     await migrateToLatest(database.db);
     return {
       database,
+      env: { LEADBOX_DATA_DIR: dir },
       drop: async () => {
         await database.close();
         rmSync(dir, { recursive: true, force: true });
@@ -43,6 +48,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   await migrateToLatest(database.db);
   return {
     database,
+    env: { DATABASE_URL: url.toString() },
     drop: async () => {
       await database.close();
       const cleanup = new pg.Client({ connectionString: POSTGRES_URL });

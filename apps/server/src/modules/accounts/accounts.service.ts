@@ -29,13 +29,21 @@ export async function createAccount(
 ): Promise<NewAccount> {
   const name = input.name.trim();
   if (!name || name.length > 200) throw AppError.validation([{ field: 'name', message: 'must be 1 to 200 characters' }]);
-  return db.transaction().execute(async (trx) => {
-    const customerId = newObjectId(now);
-    await insertAccount(trx, { id: customerId, name, createdAt: now, updatedAt: now });
-    const bot = await createBot(trx, customerId, { name: input.botName ?? `${name} website bot`, platform: 'website' }, now);
-    const ownerEmail = input.ownerEmail ?? `owner@${customerId}.leadbox.local`;
-    const agent = await createAgent(trx, customerId, { name: input.ownerName ?? 'Owner', email: ownerEmail, role: 'owner' }, now);
-    const { token } = await createToken(trx, customerId, { name: 'default' }, now);
-    return { customerId, workspaceId: workspaceIdOf(customerId), botId: bot.id, agentId: agent.id, token, ownerEmail };
-  });
+  return db.transaction().execute((trx) => createAccountIn(trx, input, now));
+}
+
+/** The same, inside a transaction the caller holds. */
+export async function createAccountIn(
+  trx: Kysely<DB>,
+  input: { name: string; ownerName?: string; ownerEmail?: string; botName?: string },
+  now = Date.now(),
+): Promise<NewAccount> {
+  const name = input.name.trim();
+  const customerId = newObjectId(now);
+  await insertAccount(trx, { id: customerId, name, createdAt: now, updatedAt: now });
+  const bot = await createBot(trx, customerId, { name: input.botName ?? `${name} website bot`, platform: 'website' }, now);
+  const ownerEmail = input.ownerEmail ?? `owner@${customerId}.leadbox.local`;
+  const agent = await createAgent(trx, customerId, { name: input.ownerName ?? 'Owner', email: ownerEmail, role: 'owner' }, now);
+  const { token } = await createToken(trx, customerId, { name: 'default' }, now);
+  return { customerId, workspaceId: workspaceIdOf(customerId), botId: bot.id, agentId: agent.id, token, ownerEmail };
 }

@@ -1,12 +1,19 @@
 import type { Kysely } from 'kysely';
+import { lockKey } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import { countAccounts } from './accounts.repository.js';
-import { createAccount, type NewAccount } from './accounts.service.js';
+import { createAccountIn, type NewAccount } from './accounts.service.js';
 
-/** On an empty database, creates the default account (bot, owner, token); otherwise does nothing. */
+/**
+ * On an empty database, creates the default account (bot, owner, token); otherwise does nothing.
+ * Instances starting together on one empty PostgreSQL database create it once.
+ */
 export async function ensureDefaultAccount(db: Kysely<DB>): Promise<NewAccount | null> {
-  if ((await countAccounts(db)) > 0) return null;
-  return createAccount(db, { name: 'Default account', botName: 'Website bot', ownerName: 'Owner', ownerEmail: 'owner@leadbox.local' });
+  return db.transaction().execute(async (trx) => {
+    await lockKey(trx, 'leadbox:first-start');
+    if ((await countAccounts(trx)) > 0) return null;
+    return createAccountIn(trx, { name: 'Default account', botName: 'Website bot', ownerName: 'Owner', ownerEmail: 'owner@leadbox.local' });
+  });
 }
 
 export function firstStartMessage(account: NewAccount, baseUrl: string): string {

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Updateable } from 'kysely';
+import { isPostgres } from '../../db/locks.js';
 import type { ContactNotesTable, ContactsTable, DB } from '../../db/schema.js';
 import type { Attribute, ChatStatus, Contact, LeadStatus, MessageAuthor } from './contact.js';
 
@@ -21,13 +22,21 @@ export async function findContactRows(db: Db, accountId: string, ids: readonly s
   return rows;
 }
 
-export async function findSessionRow(db: Db, accountId: string, botId: string, uuid: string): Promise<ContactRow | undefined> {
+/** `forUpdate` holds the row until the transaction ends (PostgreSQL; SQLite writes one at a time). */
+export async function findSessionRow(
+  db: Db,
+  accountId: string,
+  botId: string,
+  uuid: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<ContactRow | undefined> {
   return db
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
     .where('botId', '=', botId)
     .where('uuid', '=', uuid)
+    .$if(Boolean(options.forUpdate) && isPostgres(db), (qb) => qb.forUpdate())
     .executeTakeFirst();
 }
 

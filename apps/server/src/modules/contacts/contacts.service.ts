@@ -119,7 +119,8 @@ export async function upsertLead(
 
   const id = await retryOnUniqueViolation(() =>
     db.transaction().execute(async (trx) => {
-      const existing = await repo.findSessionRow(trx, accountId, bot.id, input.uuid);
+      // Concurrent upserts of one session (from several instances) queue on the row: no lost merge.
+      const existing = await repo.findSessionRow(trx, accountId, bot.id, input.uuid, { forUpdate: true });
       const [current] = existing ? await repo.hydrate(trx, accountId, [existing]) : [];
       const tagsToAdd = cleanTags(input.tags ?? []).filter((t) => !current?.tags.includes(t));
       const attributes = mergeAttributes(current?.attributes ?? [], input.attributes ?? []);

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import { retryOnUniqueViolation } from '../../db/errors.js';
+import { lockKey } from '../../db/locks.js';
 import type { ContactsTable, DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
@@ -64,6 +65,9 @@ export async function importContacts(
 
   return retryOnUniqueViolation(() =>
     db.transaction().execute(async (trx) => {
+      // Imports of one account run one at a time (PostgreSQL advisory lock), so two overlapping
+      // files imported through two instances cannot both create the same contact.
+      await lockKey(trx, `import:${accountId}`);
       const keys = [...new Set(input.rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number)).filter((k): k is string => k !== null))];
       const emails = [...new Set(input.rows.map((r) => r.email?.toLowerCase()).filter((e): e is string => Boolean(e)))];
       const existingRows = [

@@ -1,0 +1,47 @@
+import { Redis } from 'ioredis';
+import type { Limiters } from './app.js';
+import { memoryLimiters } from './app.js';
+import type { Config } from './config.js';
+import { type Database, openDatabase } from './db/database.js';
+import { redisRateLimiter, redisSlidingWindowLimiter } from './lib/redis-rate-limiter.js';
+
+/** What an instance connects to: the database, and Redis when configured for shared counters. */
+export interface Infrastructure {
+  database: Database;
+  redis: Redis | null;
+  limiters: Limiters;
+  close(): Promise<void>;
+}
+
+export function redisLimiters(config: Config, redis: Redis): Limiters {
+  const prefix = config.redisKeyPrefix;
+  return {
+    inbox: redisRateLimiter(redis, config.rateLimits.inbox, `${prefix}:rl:inbox`),
+    leads: redisSlidingWindowLimiter(redis, config.rateLimits.leads, `${prefix}:rl:leads`),
+    authFailures: redisRateLimiter(redis, config.rateLimits.authFailures, `${prefix}:rl:auth-fail`),
+  };
+}
+
+export async function openInfrastructure(config: Config): Promise<Infrastructure> {
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    // Fail fast at start when Redis is unreachable instead of queueing commands forever.
+    redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 });
+    await redis.connect();
+  }
+  return {
+    database,
+    redis,
+    limiters: redis ? redisLimiters(config, redis) : memoryLimiters(config),
+    close: async () => {
+      await redis?.quit().catch(() => redis?.disconnect());
+      await database.close();
+    },
+  };
+}

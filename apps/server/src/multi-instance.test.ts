@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { createAccount, type NewAccount } from './modules/accounts/accounts.service.js';
+import { createToken } from './modules/tokens/tokens.service.js';
+import { createTestDatabase, POSTGRES_URL, REDIS_URL, randomUuid, type TestDatabase } from './testing/harness.js';
+import { type ServerProcess, startServerProcess } from './testing/server-process.js';
+
+const skip = !POSTGRES_URL || !REDIS_URL ? 'multi-instance suites need DATABASE_URL and REDIS_URL' : false;
+
+interface Sent {
+  status: number;
+  body: any;
+}
+
+async function send(base: string, method: string, path: string, token: string, body?: unknown): Promise<Sent> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, authtype: 'Key', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+const importRows = (tag: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => ({
+    profile: {
+      userDetails: {
+        userProvidedName: `${tag} ${from + i}`,
+        contact: { phone: { number: String(7_000_000_000 + from + i), prefix: '44' } },
+        tags: [tag],
+      },
+    },
+  }));
+
+describe('two instances on one PostgreSQL database and one Redis', { skip }, () => {
+  let testDb: TestDatabase;
+  let account: NewAccount;
+  let one: ServerProcess;
+  let two: ServerProcess;
+  const prefix = `leadbox-test-${process.pid}-${Date.now()}`;
+
+  before(async () => {
+    testDb = await createTestDatabase('postgres');
+    account = await createAccount(testDb.database.db, { name: 'Shared' });
+    const env = { ...testDb.env, REDIS_URL: REDIS_URL as string, LEADBOX_REDIS_PREFIX: prefix };
+    [one, two] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  });
+  after(async () => {
+    await Promise.all([one?.stop(), two?.stop()]);
+    const redis = new Redis(REDIS_URL as string);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await testDb?.drop();
+  });
+
+  it('both instances are ready and report Redis', async () => {
+    for (const server of [one, two]) {
+      const ready = await (await fetch(`${server.url}/readyz`)).json();
+      assert.deepEqual(ready, { status: 'ready', database: 'ok', redis: 'ok' });
+    }
+  });
+
+  it('shares the 100/min token limit: 101 requests over both give exactly one 429', async () => {
+    const { token } = await createToken(testDb.database.db, account.customerId, { name: 'limit' });
+    const results = await Promise.all(
+      Array.from({ length: 101 }, (_, i) => send(i % 2 ? one.url : two.url, 'GET', '/inbox/segments', token)),
+    );
+    const limited = results.filter((r) => r.status === 429);
+    assert.equal(limited.length, 1);
+    assert.equal(results.filter((r) => r.status === 200).length, 100);
+  });
+
+  it('concurrent upserts of one uuid through both instances end in one chat with every tag and note', async () => {
+    const { token } = await createToken(testDb.database.db, account.customerId, { name: 'upserts' });
+    const uuid = randomUuid();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i % 2 ? one.url : two.url, 'PUT', '/inbox/direct/lead', token, {
+          uuid,
+          botId: account.botId,
+          customerId: account.customerId,
+          name: 'Racer',
+          tags: [`t${i}`],
+          notes: [{ title: `n${i}`, description: 'from a racing request' }],
+          attributes: [{ key: `k${i}`, value: String(i) }],
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(20).fill(200),
+    );
+    const chats = await send(
+      one.url,
+      'GET',
+      `/inbox/direct/chats?botId=${account.botId}&customerId=${account.customerId}&page=1&type=lead&limit=100`,
+      token,
+    );
+    const mine = chats.body.data.filter((c: { uuid: string }) => c.uuid === uuid);
+    assert.equal(mine.length, 1, 'one chat');
+    const chat = mine[0];
+    assert.deepEqual([...chat.profile.userDetails.tags].sort(), Array.from({ length: 20 }, (_, i) => `t${i}`).sort());
+    assert.equal(chat.profile.notes.length, 20);
+    assert.equal(chat.profile.userDetails.attributes.length, 20, 'no attribute merge was lost');
+  });
+
+  it('concurrent imports of overlapping contacts through both instances create no duplicates', async () => {
+    const { token } = await createToken(testDb.database.db, account.customerId, { name: 'imports' });
+    const tag = `overlap-${Date.now()}`;
+    const [a, b] = await Promise.all([
+      send(one.url, 'POST', '/inbox/users/import', token, importRows(tag, 0, 600)),
+      send(two.url, 'POST', '/inbox/users/import', token, importRows(tag, 300, 900)),
+    ]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    assert.equal(a.body.data.created + b.body.data.created, 900);
+    const rows = await testDb.database.db
+      .selectFrom('contacts')
+      .select(['phoneKey'])
+      .where('accountId', '=', account.customerId)
+      .where('phoneKey', 'like', '447%')
+      .execute();
+    assert.equal(rows.length, 900);
+    assert.equal(new Set(rows.map((r) => r.phoneKey)).size, 900);
+  });
+
+  it('SIGKILL during a 10,000-contact import keeps what was acknowledged and no half batch', async () => {
+    const { token } = await createToken(testDb.database.db, account.customerId, { name: 'kill' });
+    const acknowledged = await send(one.url, 'POST', '/inbox/users/import', token, importRows('acked', 100_000, 100_100));
+    assert.equal(acknowledged.status, 200);
+    const tag = `killed-${Date.now()}`;
+    const pending = send(two.url, 'POST', '/inbox/users/import', token, importRows(tag, 200_000, 210_000)).catch(() => null);
+    await new Promise((r) => setTimeout(r, 400));
+    await two.kill('SIGKILL');
+    const answer = await pending;
+    const count = async (t: string) =>
+      Number(
+        (
+          await testDb.database.db
+            .selectFrom('contactTags')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('accountId', '=', account.customerId)
+            .where('tag', '=', t)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    assert.equal(await count('acked'), 100, 'acknowledged rows survive');
+    const imported = await count(tag);
+    assert.ok(imported === 0 || imported === 10_000, `all or nothing, got ${imported}`);
+    if (answer?.status === 200) assert.equal(imported, 10_000, 'an acknowledged import is complete');
+    const stillServing = await send(one.url, 'GET', '/inbox/segments', token);
+    assert.equal(stillServing.status, 200, 'the other instance keeps serving');
+  });
+});

@@ -1,5 +1,9 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { loadConfig } from '@leadbox/server/config.js';
 import { type Database, openDatabase } from '@leadbox/server/db/database.js';
+import { dumpDatabase, restoreDatabase } from '@leadbox/server/db/dump.js';
 import { migrateToLatest } from '@leadbox/server/db/migrator.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
 import { toIso } from '@leadbox/server/lib/time.js';
@@ -136,6 +140,43 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .action(async (o: { customer: string; id: string; json?: boolean }) => {
       await revokeAccountToken(await db(), o.customer, o.id);
       print(Boolean(o.json), { tokenId: o.id, revoked: true }, `revoked ${o.id}`);
+    });
+
+  program
+    .command('dump')
+    .description('write every row of the configured database as NDJSON (to move SQLite to PostgreSQL, or back up)')
+    .option('--out <file>', 'file to write (default: standard output)')
+    .action(async (o: { out?: string }) => {
+      const target = o.out ? createWriteStream(o.out) : null;
+      let rows = 0;
+      for await (const line of dumpDatabase(await db())) {
+        rows++;
+        if (target) {
+          if (!target.write(`${line}\n`)) await once(target, 'drain');
+        } else io.stdout.write(`${line}\n`);
+      }
+      if (target) {
+        await new Promise<void>((resolve, reject) => target.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        io.stderr.write(`wrote ${rows - 1} rows to ${o.out}\n`);
+      }
+    });
+
+  program
+    .command('restore')
+    .description('load a dump into the configured database (empty, migrated), all rows or none')
+    .requiredOption('--in <file>', 'dump file written by `leadbox dump`')
+    .addOption(jsonOption())
+    .action(async (o: { in: string; json?: boolean }) => {
+      const lines = createInterface({ input: createReadStream(o.in), crlfDelay: Number.POSITIVE_INFINITY });
+      const counts = await restoreDatabase(await db(), lines);
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      print(
+        Boolean(o.json),
+        { rows: total, tables: counts },
+        `restored ${total} rows: ${Object.entries(counts)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}`,
+      );
     });
 
   program

@@ -140,7 +140,8 @@ export async function upsertLead(
         status: input.status ?? existing?.status ?? 'OPEN',
         agentId: input.agentId ?? existing?.agentId ?? null,
         attributes: JSON.stringify(attributes),
-        ...(input.phone || input.dialCode ? { phoneRaw: null } : {}),
+        // The raw PollyBot text stays while it still describes the phone.
+        ...(phoneNumber !== existing?.phoneNumber || phonePrefix !== existing?.phonePrefix ? { phoneRaw: null } : {}),
         ...derivedColumns({ name, email, phoneNumber, phonePrefix, isImported: existing?.isImported === 1 }),
         lastActivityAt: now,
         updatedAt: now,
@@ -258,7 +259,7 @@ export async function replaceContact(db: Db, accountId: string, id: string, inpu
       email,
       phoneNumber: phone?.number ?? null,
       phonePrefix: phone?.prefix ?? null,
-      ...(input.phone !== undefined ? { phoneRaw: null } : {}),
+      ...(phone?.number !== current.phone?.number || phone?.prefix !== current.phone?.prefix ? { phoneRaw: null } : {}),
       picture: pick('picture', current.picture) ?? null,
       city: pick('city', current.city) ?? null,
       country: pick('country', current.country) ?? null,

@@ -105,6 +105,8 @@ export async function createLead(
   return retryOnUniqueViolation(() =>
     db.transaction().execute(async (trx) => {
       if (idempotency) {
+        // A retry racing the first request waits here for it, then replays its answer.
+        await lockKey(trx, `idempotency:${accountId}:${idempotency.key}`);
         const stored = await repo.findIdempotentResponse(trx, accountId, idempotency.key);
         if (stored && stored.createdAt > now - IDEMPOTENCY_TTL_MS) {
           if (stored.requestHash !== idempotency.requestHash) {
@@ -132,7 +134,8 @@ export async function createLead(
           leadId,
           leadStatus: input.status ?? 'new',
           source: input.source ?? null,
-          metadata: JSON.stringify(input.metadata ?? {}),
+          // null means "no value" in metadata, on create as on update.
+          metadata: JSON.stringify(mergePatch({}, input.metadata ?? {})),
           phoneRaw: input.phone ?? null,
         },
       ]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,32 @@ describe('leadbox CLI', () => {
     const res = await run('migrate', '--json');
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(res.json(), { applied: [] });
+  });
+
+  it('dump --out and restore --in move every row to another database through a file', async () => {
+    const file = path.join(dataDir, 'dump.ndjson');
+    const dumped = await run('dump', '--out', file);
+    assert.equal(dumped.code, 0, dumped.stderr);
+    const rows = readFileSync(file, 'utf8').trim().split('\n').length - 1;
+    assert.ok(rows > 10, `dumped ${rows} rows`);
+    const targetDir = mkdtempSync(path.join(tmpdir(), 'leadbox-cli-target-'));
+    try {
+      const restore = (...argv: string[]) =>
+        runCli(argv, {
+          env: { LEADBOX_DATA_DIR: targetDir },
+          stdout: { write: (s: string) => (out += s) },
+          stderr: { write: (s: string) => (err += s) },
+        });
+      let out = '';
+      let err = '';
+      assert.equal(await restore('restore', '--in', file, '--json'), 0, err);
+      assert.equal(JSON.parse(out).rows, rows);
+      err = '';
+      assert.equal(await restore('restore', '--in', file), 1, 'a second restore into a non-empty database fails');
+      assert.match(err, /already has accounts/);
+    } finally {
+      rmSync(targetDir, { recursive: true, force: true });
+    }
   });
 
   it('runs as `npx leadbox` from the repository root, with --help on every command', () => {

@@ -167,8 +167,9 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .requiredOption('--in <file>', 'dump file written by `leadbox dump`')
     .addOption(jsonOption())
     .action(async (o: { in: string; json?: boolean }) => {
+      const target = await db();
       const lines = createInterface({ input: createReadStream(o.in), crlfDelay: Number.POSITIVE_INFINITY });
-      const counts = await restoreDatabase(await db(), lines);
+      const counts = await restoreDatabase(target, lines);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       print(
         Boolean(o.json),

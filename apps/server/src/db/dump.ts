@@ -56,6 +56,9 @@ export class DumpError extends Error {}
 export async function restoreDatabase(db: Kysely<DB>, lines: AsyncIterable<string>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const known = new Set<string>(DUMP_TABLES.map((t) => t.table));
+  // Take the iterator before the first await: a readline interface drops lines it emits while
+  // nobody is iterating yet.
+  const iterator = lines[Symbol.asyncIterator]();
   await db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('accounts').select('id').limit(1).execute();
     if (existing.length > 0) throw new DumpError('the target database already has accounts; restore needs an empty database');
@@ -70,7 +73,8 @@ export async function restoreDatabase(db: Kysely<DB>, lines: AsyncIterable<strin
       pending.rows = [];
     };
     let lineNumber = 0;
-    for await (const line of lines) {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      const line = next.value;
       lineNumber++;
       if (!line.trim()) continue;
       let parsed: { format?: string; migrations?: string[]; t?: string; r?: Row };

@@ -10,6 +10,7 @@ const skip = !POSTGRES_URL || !REDIS_URL ? 'multi-instance suites need DATABASE_
 
 interface Sent {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
   body: any;
 }
 

@@ -50,7 +50,7 @@ describeEachDialect('PUT /inbox/direct/lead', (ctx) => {
     assert.equal(details.name, 'John Doe');
     assert.equal(details.picture, 'https://example.com/avatar.jpg');
     assert.deepEqual(details.contact, { email: 'john@example.com', phone: { number: '9876543210', prefix: '91' } });
-    assert.deepEqual(details.tags, ['demo', 'lead'].sort());
+    assert.deepEqual(details.tags, ['lead', 'demo'], 'in the order sent');
     assert.deepEqual(details.attributes, [{ key: 'plan', value: 'pro' }]);
     assert.equal(chat.profile.notes.length, 1);
     assert.match(chat.profile.notes[0]._id, /^[0-9a-f]{24}$/);

@@ -110,7 +110,8 @@ export async function addTags(db: Db, accountId: string, contactId: string, tags
   if (tags.length === 0) return;
   await db
     .insertInto('contactTags')
-    .values(tags.map((tag) => ({ accountId, contactId, tag, createdAt: now })))
+    // Tags read back oldest first; offsetting each by its index keeps the order they were sent in.
+    .values(tags.map((tag, i) => ({ accountId, contactId, tag, createdAt: now + i })))
     .onConflict((oc) => oc.doNothing())
     .execute();
 }

@@ -1,0 +1,2 @@
+// Placeholder replaced by the SDK facade (issue 8).
+export {};

@@ -12,6 +12,8 @@ import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { importsRoutes } from './modules/imports/imports.routes.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
+import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { toAppError } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
@@ -120,8 +122,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (v1) => {
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures });
       await v1.register(leadsRoutes, { db });
+      await v1.register(webhooksRoutes, { db, allowPrivateTargets: config.webhooks.allowPrivateTargets });
     },
     { prefix: '/api/v1' },
+  );
+
+  // The BotPenguin endpoints its n8n trigger node subscribes through.
+  await app.register(
+    async (integrations) => {
+      await integrations.register(botPenguinSurface, { db, limiter: limiters.inbox, failures: limiters.authFailures });
+      await integrations.register(integrationsRoutes, { db, allowPrivateTargets: config.webhooks.allowPrivateTargets });
+    },
+    { prefix: '/integrations' },
   );
 
   return app;

@@ -32,6 +32,22 @@ export interface Config {
   };
   /** Base URL printed in first-start instructions and the OpenAPI servers list. */
   publicUrl: string;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** run the delivery loop in this instance */
+  dispatch: boolean;
+  /** allow targets on private, loopback and link-local addresses (tests, trusted networks) */
+  allowPrivateTargets: boolean;
+  timeoutMs: number;
+  /** first retry delay; each next one is 3 times longer, capped at one hour, with ±20% jitter */
+  retryBaseMs: number;
+  /** attempts per delivery before it is marked failed */
+  maxAttempts: number;
+  /** consecutive failed attempts after which a subscription is disabled */
+  disableAfterFailures: number;
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +116,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         points: int('LEADBOX_AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
         windowSeconds: int('LEADBOX_AUTH_FAILURE_WINDOW', 60, 1, 86_400),
       },
+    },
+    webhooks: {
+      dispatch: env.LEADBOX_WEBHOOKS !== 'false' && env.LEADBOX_WEBHOOKS !== '0',
+      allowPrivateTargets: env.LEADBOX_WEBHOOK_ALLOW_PRIVATE === 'true' || env.LEADBOX_WEBHOOK_ALLOW_PRIVATE === '1',
+      timeoutMs: int('LEADBOX_WEBHOOK_TIMEOUT_MS', 30_000, 100, 120_000),
+      retryBaseMs: int('LEADBOX_WEBHOOK_RETRY_BASE_MS', 5_000, 1, 3_600_000),
+      maxAttempts: int('LEADBOX_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+      disableAfterFailures: int('LEADBOX_WEBHOOK_DISABLE_AFTER', 30, 1, 10_000),
+      pollMs: int('LEADBOX_WEBHOOK_POLL_MS', 500, 10, 60_000),
     },
     publicUrl: (env.LEADBOX_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
   };

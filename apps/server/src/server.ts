@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openInfrastructure } from './infrastructure.js';
 import { ensureDefaultAccount, firstStartMessage } from './modules/accounts/first-start.js';
+import { startDispatcher } from './modules/webhooks/dispatcher.js';
 
 /**
  * Opens the database, applies migrations, creates the default account on an empty database,
@@ -17,8 +18,12 @@ export async function startServer(config: Config, out: { write(text: string): un
   if (config.migrateOnStart) await migrateToLatest(database.db);
   const fresh = await ensureDefaultAccount(database.db);
   const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis });
+  const dispatcher = config.webhooks.dispatch ? startDispatcher(database.db, config.webhooks, app.log) : null;
   // Runs after the server stopped accepting and in-flight requests finished.
-  app.addHook('onClose', async () => infra.close());
+  app.addHook('onClose', async () => {
+    await dispatcher?.stop();
+    await infra.close();
+  });
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -14,6 +14,10 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'segmentMembers', key: ['accountId', 'segmentId', 'contactId'] },
   { table: 'retiredLeadIds', key: ['accountId', 'leadId'] },
   { table: 'idempotencyKeys', key: ['accountId', 'key'] },
+  { table: 'webhookSubscriptions', key: ['accountId', 'id'] },
+  { table: 'webhookEvents', key: ['accountId', 'id'] },
+  { table: 'webhookDeliveries', key: ['accountId', 'id'] },
+  { table: 'accountNotifications', key: ['accountId', 'id'] },
 ];
 
 export const DUMP_FORMAT = 'leadbox-dump';

@@ -111,6 +111,69 @@ export interface IdempotencyKeysTable {
   createdAt: number;
 }
 
+export interface WebhookSubscriptionsTable {
+  accountId: string;
+  id: string;
+  url: string;
+  /** JSON array of event types */
+  events: string;
+  secret: string;
+  enabled: number;
+  /** BotPenguin-style subscriptions are per bot: only that bot's events */
+  botId: string | null;
+  description: string | null;
+  /** 'api' or 'botpenguin' (created by /integrations/custom-app/subscribe-trigger-event) */
+  origin: string;
+  /** the BotPenguin trigger name (newLeadHook, newMessageHook, newOrderHook) */
+  trigger: string | null;
+  consecutiveFailures: number;
+  disabledReason: string | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WebhookEventsTable {
+  accountId: string;
+  id: string;
+  type: string;
+  botId: string | null;
+  /** the JSON body sent to subscribers */
+  payload: string;
+  occurredAt: number;
+}
+
+export interface WebhookDeliveriesTable {
+  accountId: string;
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  /** delivery order within a subscription */
+  seq: number;
+  /** pending, succeeded, failed (gave up) */
+  status: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+  replayOf: string | null;
+  deliveredAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AccountNotificationsTable {
+  accountId: string;
+  id: string;
+  kind: string;
+  message: string;
+  subjectId: string | null;
+  createdAt: number;
+}
+
 export interface ContactTagsTable {
   accountId: string;
   contactId: string;
@@ -156,4 +219,8 @@ export interface DB {
   segmentMembers: SegmentMembersTable;
   retiredLeadIds: RetiredLeadIdsTable;
   idempotencyKeys: IdempotencyKeysTable;
+  webhookSubscriptions: WebhookSubscriptionsTable;
+  webhookEvents: WebhookEventsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
+  accountNotifications: AccountNotificationsTable;
 }

@@ -7,6 +7,7 @@ import { phoneKey } from '../../lib/phone.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
 import { findBot } from '../bots/bots.repository.js';
 import { existingSegmentIds } from '../segments/segments.repository.js';
+import { recordContactChanges, watchedEvents } from '../webhooks/events.js';
 import {
   type Attribute,
   type ChatStatus,
@@ -122,6 +123,7 @@ export async function upsertLead(
       // Concurrent upserts of one session (from several instances) queue on the row: no lost merge.
       const existing = await repo.findSessionRow(trx, accountId, bot.id, input.uuid, { forUpdate: true });
       const [current] = existing ? await repo.hydrate(trx, accountId, [existing]) : [];
+      const watched = await watchedEvents(trx, accountId);
       const tagsToAdd = cleanTags(input.tags ?? []).filter((t) => !current?.tags.includes(t));
       const attributes = mergeAttributes(current?.attributes ?? [], input.attributes ?? []);
       const notesToAdd = dedupeNotes(input.notes ?? [], current?.notes ?? []);
@@ -167,6 +169,7 @@ export async function upsertLead(
           updatedAt: now,
         })),
       );
+      await recordContactChanges(trx, accountId, watched, [{ before: current ?? null, afterId: contactId }], now);
       return { id: contactId, created: !existing };
     }),
   );
@@ -244,6 +247,7 @@ export async function replaceContact(db: Db, accountId: string, id: string, inpu
   }
   await db.transaction().execute(async (trx) => {
     const current = await getContact(trx, accountId, id);
+    const watched = await watchedEvents(trx, accountId);
     const tags = input.tags ? cleanTags(input.tags) : current.tags;
     const attributes = input.attributes ? mergeAttributes([], input.attributes) : current.attributes;
     const notes = input.notes ?? current.notes;
@@ -281,6 +285,7 @@ export async function replaceContact(db: Db, accountId: string, id: string, inpu
     if (input.tags) await repo.replaceTags(trx, accountId, id, tags, now);
     if (input.notes) await replaceNotes(trx, accountId, id, current.notes, input.notes, now);
     if (input.segmentIds) await repo.replaceSegmentMemberships(trx, accountId, id, [...new Set(input.segmentIds)], now);
+    await recordContactChanges(trx, accountId, watched, [{ before: current, afterId: id }], now);
   });
   return getContact(db, accountId, id);
 }
@@ -332,11 +337,17 @@ export async function updateStatuses(
   now = Date.now(),
 ): Promise<{ updated: string[]; notFound: string[] }> {
   const unique = [...new Set(ids)];
-  const found = await db
-    .transaction()
-    .execute((trx) =>
-      status === 'DELETED' ? repo.deleteContacts(trx, accountId, unique, now) : repo.setStatus(trx, accountId, unique, status, now),
-    );
+  const found = await db.transaction().execute(async (trx) => {
+    const watched = await watchedEvents(trx, accountId);
+    const before = watched.size > 0 ? await repo.hydrate(trx, accountId, await repo.findContactRows(trx, accountId, unique)) : [];
+    const ids =
+      status === 'DELETED'
+        ? await repo.deleteContacts(trx, accountId, unique, now)
+        : await repo.setStatus(trx, accountId, unique, status, now);
+    const changes = before.map((c) => ({ before: c, afterId: status === 'DELETED' ? null : c.id }));
+    await recordContactChanges(trx, accountId, watched, changes, now);
+    return ids;
+  });
   const foundSet = new Set(found);
   return { updated: unique.filter((id) => foundSet.has(id)), notFound: unique.filter((id) => !foundSet.has(id)) };
 }

@@ -8,6 +8,7 @@ import { phoneKey } from '../../lib/phone.js';
 import { type Attribute, cleanTags, LIMITS, mergeAttributes, type Phone } from '../contacts/contact.js';
 import * as repo from '../contacts/contacts.repository.js';
 import { blankContact, derivedColumns, requireBot } from '../contacts/contacts.service.js';
+import { recordEvents, watchedEvents } from '../webhooks/events.js';
 
 export interface ImportRow {
   name?: string;
@@ -161,6 +162,17 @@ export async function importContacts(
       }
       for (const w of touched) {
         await repo.addTags(trx, accountId, w.row.id, w.tags.slice(initialTags.get(w.row.id) ?? 0), now);
+      }
+      // One event for the whole import: a 10,000-row file is not 10,000 webhook calls.
+      if ((await watchedEvents(trx, accountId)).has('import.completed')) {
+        const userIds = [...new Set(result.rows.map((r) => r.id))];
+        const data = { created: result.created, updated: result.updated, total: input.rows.length, userIds };
+        await recordEvents(
+          trx,
+          accountId,
+          [{ type: 'import.completed', botId: bot?.id ?? null, platform: bot?.platform ?? null, data }],
+          now,
+        );
       }
       return result;
     }),

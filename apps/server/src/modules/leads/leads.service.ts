@@ -11,6 +11,7 @@ import { findBot } from '../bots/bots.repository.js';
 import type { Contact, LeadStatus } from '../contacts/contact.js';
 import { deleteContacts, hydrate, insertContactRows, updateContactRow } from '../contacts/contacts.repository.js';
 import { blankContact, derivedColumns } from '../contacts/contacts.service.js';
+import { recordContactChanges, watchedEvents } from '../webhooks/events.js';
 import * as repo from './leads.repository.js';
 
 type Db = Kysely<DB>;
@@ -140,6 +141,7 @@ export async function createLead(
         },
       ]);
       const lead = await loadLead(trx, accountId, leadId);
+      await recordContactChanges(trx, accountId, await watchedEvents(trx, accountId), [{ before: null, afterId: lead.id }], now);
       if (idempotency) {
         await repo.saveIdempotentResponse(trx, {
           accountId,
@@ -217,6 +219,8 @@ export async function updateLead(
     if (patch.status != null && patch.status !== row.leadStatus) next.leadStatus = patch.status;
     if (!isDeepStrictEqual(metadata, current)) next.metadata = JSON.stringify(metadata);
     if (Object.keys(next).length === 0) return;
+    const watched = await watchedEvents(trx, accountId);
+    const [before] = watched.size > 0 ? await hydrate(trx, accountId, [row]) : [];
     const merged = { ...row, ...next };
     await updateContactRow(trx, accountId, row.id, {
       ...next,
@@ -229,6 +233,7 @@ export async function updateLead(
       }),
       updatedAt: Math.max(now, row.updatedAt + 1),
     });
+    await recordContactChanges(trx, accountId, watched, [{ before: before ?? null, afterId: row.id }], now);
   });
   return loadLead(db, accountId, leadId);
 }
@@ -245,7 +250,10 @@ export async function deleteLead(
   await db.transaction().execute(async (trx) => {
     const row = await repo.findLeadRow(trx, accountId, leadId, { forUpdate: true });
     if (!row || (scope.chatbotId && row.botId !== scope.chatbotId)) throw leadNotFound();
+    const watched = await watchedEvents(trx, accountId);
+    const [before] = watched.size > 0 ? await hydrate(trx, accountId, [row]) : [];
     await deleteContacts(trx, accountId, [row.id], now);
+    await recordContactChanges(trx, accountId, watched, [{ before: before ?? null, afterId: null }], now);
   });
   return { leadId, deletedAt: now };
 }

@@ -1,0 +1,113 @@
+import { createHmac } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/** Only public unicast addresses are reachable unless the operator allows private ones. */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  return parsed.range() === 'unicast';
+}
+
+export class TargetRefused extends Error {}
+
+/** Why a URL cannot be a webhook target, or null. Host names are checked again at each delivery. */
+export function urlProblem(raw: string, allowPrivate: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
+  if (url.username || url.password) return 'must not contain credentials';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && !isPublicAddress(host)))) {
+    return 'must not point to a private, loopback or link-local address';
+  }
+  return null;
+}
+
+export interface Signed {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * `X-Webhook-Signature: sha256=<hex HMAC of the raw body>` (PollyBot's format), plus a timestamp and
+ * a delivery id, and `X-Webhook-Signature-Timestamped` covering `timestamp.body` so a receiver can
+ * reject a captured request replayed later.
+ */
+export function signPayload(secret: string, body: string, deliveryId: string, eventType: string, nowSeconds: number): Signed {
+  const hmac = (text: string) => createHmac('sha256', secret).update(text).digest('hex');
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'leadbox-webhooks/1',
+      'x-webhook-signature': `sha256=${hmac(body)}`,
+      'x-webhook-timestamp': String(nowSeconds),
+      'x-webhook-signature-timestamped': `t=${nowSeconds},sha256=${hmac(`${nowSeconds}.${body}`)}`,
+      'x-webhook-id': deliveryId,
+      'x-webhook-event': eventType,
+    },
+  };
+}
+
+export interface SendResult {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** POSTs once; redirects are not followed; the connection only goes to addresses that pass the guard. */
+export async function sendWebhook(url: string, signed: Signed, options: { timeoutMs: number; allowPrivate: boolean }): Promise<SendResult> {
+  const started = performance.now();
+  const done = (ok: boolean, statusCode: number | null, error: string | null): SendResult => ({
+    ok,
+    statusCode,
+    error,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const problem = urlProblem(url, options.allowPrivate);
+  if (problem) return done(false, null, `target ${problem}`);
+  const target = new URL(url);
+  // Resolving here and connecting to the checked address means DNS cannot be rebound in between.
+  const lookup = (hostname: string, lookupOptions: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    dnsLookup(hostname, { all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error);
+      const usable = options.allowPrivate ? addresses : addresses.filter((a) => isPublicAddress(a.address));
+      if (usable.length === 0) return callback(new TargetRefused(`${hostname} resolves only to private addresses`));
+      if (lookupOptions.all) return callback(null, usable);
+      const first = usable[0] as LookupAddress;
+      return callback(null, first.address, first.family);
+    });
+  };
+  return new Promise<SendResult>((resolve) => {
+    const request = (target.protocol === 'https:' ? https : http).request(
+      target,
+      {
+        method: 'POST',
+        headers: { ...signed.headers, 'content-length': Buffer.byteLength(signed.body) },
+        lookup: lookup as never,
+        timeout: options.timeoutMs,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          resolve(done(status >= 200 && status < 300, status, status >= 200 && status < 300 ? null : `HTTP ${status}`));
+        });
+        response.on('error', (error) => resolve(done(false, response.statusCode ?? null, error.message)));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    request.on('error', (error) => resolve(done(false, null, error.message.slice(0, 500))));
+    request.end(signed.body);
+  });
+}

@@ -8,7 +8,7 @@ import { loadConfig } from '../apps/server/src/config.js';
 import { openDatabase } from '../apps/server/src/db/database.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const out = path.join(root, process.argv[2] ?? 'docs/openapi.json');
+const out = path.resolve(root, process.argv[2] ?? 'docs/openapi.json');
 const dir = mkdtempSync(path.join(tmpdir(), 'leadbox-openapi-'));
 const database = openDatabase({ databaseUrl: null, dataDir: dir });
 try {

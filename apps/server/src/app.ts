@@ -11,6 +11,7 @@ import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { importsRoutes } from './modules/imports/imports.routes.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
+import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (v1) => {
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures });
       await v1.register(leadsRoutes, { db });
+      await v1.register(messagesRoutes, { db });
       await v1.register(webhooksRoutes, { db, allowPrivateTargets: config.webhooks.allowPrivateTargets });
     },
     { prefix: '/api/v1' },

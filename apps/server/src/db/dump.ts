@@ -18,6 +18,7 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'webhookEvents', key: ['accountId', 'id'] },
   { table: 'webhookDeliveries', key: ['accountId', 'id'] },
   { table: 'accountNotifications', key: ['accountId', 'id'] },
+  { table: 'messages', key: ['accountId', 'id'] },
 ];
 
 export const DUMP_FORMAT = 'leadbox-dump';

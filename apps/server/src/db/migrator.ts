@@ -2,12 +2,14 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-leads.js';
 import * as m0003 from './migrations/0003-webhooks.js';
+import * as m0004 from './migrations/0004-messages.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-leads': m0002,
   '0003-webhooks': m0003,
+  '0004-messages': m0004,
 };
 
 export interface MigrationReport {

@@ -174,6 +174,18 @@ export interface AccountNotificationsTable {
   createdAt: number;
 }
 
+export interface MessagesTable {
+  accountId: string;
+  id: string;
+  /** the chat (contact) the message belongs to */
+  contactId: string;
+  /** bot, user (the visitor) or agent */
+  author: string;
+  agentId: string | null;
+  text: string;
+  createdAt: number;
+}
+
 export interface ContactTagsTable {
   accountId: string;
   contactId: string;
@@ -223,4 +235,5 @@ export interface DB {
   webhookEvents: WebhookEventsTable;
   webhookDeliveries: WebhookDeliveriesTable;
   accountNotifications: AccountNotificationsTable;
+  messages: MessagesTable;
 }

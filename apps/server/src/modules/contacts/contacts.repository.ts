@@ -97,7 +97,7 @@ export async function deleteContacts(db: Db, accountId: string, ids: readonly st
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
-    for (const table of ['contactTags', 'contactNotes', 'segmentMembers'] as const) {
+    for (const table of ['contactTags', 'contactNotes', 'segmentMembers', 'messages'] as const) {
       await db.deleteFrom(table).where('accountId', '=', accountId).where('contactId', 'in', part).execute();
     }
     const rows = await db.deleteFrom('contacts').where('accountId', '=', accountId).where('id', 'in', part).returning('id').execute();

@@ -57,14 +57,14 @@ describeEachDialect(
       });
       const userId = users.json.data[0]._id;
       await call(ctx().app, 'PUT', '/inbox/users/status-update', { token: ctx().a.token, body: { ids: [userId], status: 'CLOSED' } }); // chat.status_changed
+      await v1('POST', `/chats/${userId}/messages`, { text: 'Thanks, we will call you' }); // message.created
       await call(ctx().app, 'POST', '/inbox/users/import', {
         token: ctx().a.token,
         body: [{ profile: { userDetails: { userProvidedName: 'Imp', contact: { phone: { number: '5557001', prefix: '1' } } } } }],
       });
       const leadId = (await v1('GET', `/leads?search=hook-${uuid}`)).json.data.leads[0].id;
       await v1('DELETE', `/leads/${leadId}`); // lead.deleted
-      const expected = EVENT_TYPES.filter((t) => t !== 'message.created');
-      await receiver.waitFor(() => expected.every((t) => eventsFor(sub.id).some((r) => r.json.type === t)));
+      await receiver.waitFor(() => EVENT_TYPES.every((t) => eventsFor(sub.id).some((r) => r.json.type === t)));
       for (const r of eventsFor(sub.id)) {
         assert.ok(verifySignature(sub.secret, r.body, r.headers['x-webhook-signature'] as string));
         assert.match(String(r.headers['x-webhook-timestamp']), /^\d{10}$/);
@@ -81,6 +81,10 @@ describeEachDialect(
         ['OPEN', 'CLOSED'],
       );
       assert.equal(byType('import.completed')?.data.created, 1);
+      assert.deepEqual(
+        [byType('message.created')?.data.message.by, byType('message.created')?.data.message.text],
+        ['agent', 'Thanks, we will call you'],
+      );
       assert.equal(byType('lead.deleted')?.data.id, leadId);
       await v1('DELETE', `/webhooks/${sub.id}`);
     });

@@ -37,6 +37,7 @@ export function renderPollyBotError(e: AppError): PollyBotError {
     case 'NOT_FOUND':
       if (e.meta.resource === 'chatbot') return { success: false, error: 'Chatbot not found or access denied', code: 'CHATBOT_NOT_FOUND' };
       if (e.meta.resource === 'lead') return { success: false, error: 'Lead not found', code: 'LEAD_NOT_FOUND' };
+      if (e.meta.resource === 'chat') return { success: false, error: 'Chat not found', code: 'CHAT_NOT_FOUND' };
       if (e.meta.resource === 'webhook') return { success: false, error: 'Webhook subscription not found', code: 'WEBHOOK_NOT_FOUND' };
       if (e.meta.resource === 'delivery') return { success: false, error: 'Delivery not found', code: 'DELIVERY_NOT_FOUND' };
       return { success: false, error: e.message, code: 'NOT_FOUND' };

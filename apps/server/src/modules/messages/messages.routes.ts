@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { actorOf } from '../../plugins/api-guard.js';
+import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { addMessage, listMessages, MESSAGE_MAX_LENGTH, toMessageRecord } from './messages.service.js';
+
+const tags = ['Conversations'];
+const Params = Type.Object({ chatId: Type.String({ maxLength: 24, description: 'the chat (inbox user) _id' }) });
+const Message = Type.Object({
+  id: Type.String(),
+  chatId: Type.String(),
+  by: Type.Enum(['bot', 'user', 'agent']),
+  agentId: Type.Union([Type.String(), Type.Null()]),
+  text: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+/** Agents' side of a conversation: read the history, reply. (The visitor side is the widget's.) */
+export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+  app.get(
+    '/chats/:chatId/messages',
+    {
+      schema: {
+        tags,
+        operationId: 'listChatMessages',
+        summary: "A chat's messages, oldest first",
+        description: 'Pages by keyset: `after` (the last id you have) for newer, `before` (the first id you have) for older.',
+        params: Params,
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+          before: Type.Optional(Type.String({ maxLength: 24 })),
+          after: Type.Optional(Type.String({ maxLength: 24 })),
+        }),
+        response: {
+          200: Type.Object({ success: Type.Literal(true), data: Type.Object({ messages: Type.Array(Message) }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const rows = await listMessages(db, actorOf(request).accountId, request.params.chatId.toLowerCase(), request.query);
+      return { success: true as const, data: { messages: rows.map(toMessageRecord) } };
+    },
+  );
+
+  app.post(
+    '/chats/:chatId/messages',
+    {
+      schema: {
+        tags,
+        operationId: 'replyToChat',
+        summary: 'Send an agent reply into a chat',
+        params: Params,
+        body: Type.Object(
+          { text: Type.String({ minLength: 1, maxLength: MESSAGE_MAX_LENGTH }), agentId: Type.Optional(Type.String({ maxLength: 24 })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ success: Type.Literal(true), data: Message }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await addMessage(db, actorOf(request).accountId, request.params.chatId.toLowerCase(), {
+        by: 'agent',
+        text: request.body.text,
+        agentId: request.body.agentId?.toLowerCase(),
+      });
+      return reply.code(201).send({ success: true as const, data: toMessageRecord(row) });
+    },
+  );
+};

@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface ChildServer {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+// A harness that crashes or is interrupted never leaves a server behind.
+process.once('exit', () => {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Starts `node --import tsx <script>` on a free loopback port and waits until `readyPath` answers 200. */
+export async function startNodeServer(options: {
+  script: string;
+  env: Record<string, string>;
+  nodeArgs?: string[];
+  readyPath: string;
+  timeoutMs?: number;
+}): Promise<ChildServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const append = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => running.delete(child));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${options.script} exited early:\n${output}`);
+    try {
+      if ((await fetch(`${url}${options.readyPath}`)).status === 200) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.script} not ready in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    child,
+    output: () => output,
+    stop: async (graceMs = 20_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident and peak resident size of a process, in MiB, from /proc/<pid>/status. */
+export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMiB: Math.round(kib('VmRSS') / 102.4) / 10, peakMiB: Math.round(kib('VmHWM') / 102.4) / 10 };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's resident size every `everyMs` until stopped. */
+export function sampleMemory(pid: number, everyMs = 200): { stop(): { samples: number; meanMiB: number; maxMiB: number } } {
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    const m = memoryOf(pid);
+    if (m) samples.push(m.rssMiB);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const max = samples.length ? Math.max(...samples) : 0;
+      const mean = samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0;
+      return { samples: samples.length, meanMiB: Math.round(mean * 10) / 10, maxMiB: max };
+    },
+  };
+}

@@ -1,6 +1,6 @@
 /**
  * Fills a fresh database with one realistic account: contacts and chats across 10 bots, leads
- * with emails, skewed tags, segments, attributes, notes, last messages, dates over two years.
+ * with emails, skewed tags, segments, attributes, notes, messages, dates over two years.
  * Deterministic from a seed; the account, bots, agents and token go through the services, so the
  * token works; the bulk rows go straight through the drivers.
  *
@@ -11,7 +11,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Selectable } from 'kysely';
 import { migrateToLatest } from '../apps/server/src/db/migrator.js';
-import type { ContactNotesTable, ContactsTable, ContactTagsTable, SegmentMembersTable } from '../apps/server/src/db/schema.js';
+import type {
+  ContactNotesTable,
+  ContactsTable,
+  ContactTagsTable,
+  MessagesTable,
+  SegmentMembersTable,
+} from '../apps/server/src/db/schema.js';
 import { createAccount } from '../apps/server/src/modules/accounts/accounts.service.js';
 import { createAgent } from '../apps/server/src/modules/agents/agents.service.js';
 import { createBot } from '../apps/server/src/modules/bots/bots.service.js';
@@ -204,6 +210,7 @@ export interface Manifest {
     distinctTags: number;
     segmentMembers: number;
     notes: number;
+    messages: number;
   };
   generateMs: number;
 }
@@ -256,7 +263,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
   const accountId = account.customerId;
   const writer: BulkWriter =
     target.dialect === 'sqlite' ? sqliteBulkWriter(target.sqliteFile as string) : await postgresBulkWriter(target.databaseUrl as string);
-  await writer.dropSecondaryIndexes(['contacts', 'contact_tags', 'contact_notes', 'segment_members']);
+  await writer.dropSecondaryIndexes(['contacts', 'contact_tags', 'contact_notes', 'segment_members', 'messages']);
 
   const botOf = weighted(
     bots.map((_, i) => i),
@@ -280,7 +287,18 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
   const every = Math.max(1, Math.floor(total / Math.max(1, emailLeads)));
   const sessionEvery = Math.max(1, Math.floor(total / 20_000));
   const searchText = 'dqvis';
-  const counts = { contacts: 0, chats: 0, imported: 0, emailLeads: 0, chatLeads: 0, tags: 0, distinctTags: 0, segmentMembers: 0, notes: 0 };
+  const counts = {
+    contacts: 0,
+    chats: 0,
+    imported: 0,
+    emailLeads: 0,
+    chatLeads: 0,
+    tags: 0,
+    distinctTags: 0,
+    segmentMembers: 0,
+    notes: 0,
+    messages: 0,
+  };
   const sessions: Manifest['sessions'] = [];
   let searchContacts = 0;
   let searchLeads = 0;
@@ -291,6 +309,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
     const tagRows: Row[] = [];
     const noteRows: Row[] = [];
     const memberRows: Row[] = [];
+    const messageRows: Row[] = [];
     for (let i = start; i < Math.min(total, start + CHUNK); i++) {
       const createdAt = DATA_START + Math.floor(((i + rand()) * span) / total);
       const id = hex8(Math.floor(createdAt / 1000)) + hex8(salt) + hex8(i);
@@ -378,6 +397,25 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
         if (email) searchLeads++;
       }
 
+      if (lastMessageAt !== null && row.lastMessageBy && row.lastMessageText) {
+        // The chat's history ends with its lastMessage; a few earlier messages before it.
+        const earlier = rand() < 0.5 ? int(rand, 1, 3) : 0;
+        for (let n = 0; n <= earlier; n++) {
+          const last = n === earlier;
+          const author = last ? row.lastMessageBy : authorOf(rand);
+          const message: Selectable<MessagesTable> = {
+            accountId,
+            id: hex8(Math.floor(createdAt / 1000)) + hex8(salt ^ 0x3c3c3c3c) + hex8(counts.messages++),
+            contactId: id,
+            author,
+            agentId: author === 'agent' ? (row.agentId ?? agents[0] ?? null) : null,
+            text: last ? row.lastMessageText : pick(rand, MESSAGES),
+            createdAt: last ? lastMessageAt : createdAt + Math.floor(((n + 1) * (lastMessageAt - createdAt)) / (earlier + 2)),
+          };
+          messageRows.push(message as unknown as Row);
+        }
+      }
+
       const tags: string[] = [];
       for (const tag of COMMON_TAGS) if (rand() < 0.05) tags.push(tag);
       if (rand() < 0.3) tags.push(rareOf(rand));
@@ -413,6 +451,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
     await writer.insert('contact_tags', tagRows);
     await writer.insert('contact_notes', noteRows);
     await writer.insert('segment_members', memberRows);
+    await writer.insert('messages', messageRows);
     counts.tags += tagRows.length;
     counts.segmentMembers += memberRows.length;
     if ((start / CHUNK) % 10 === 9) {

@@ -138,7 +138,7 @@ export function toMarkdown(r: Results): string {
   lines.push(`| Node | ${m.node} |`, `| SQLite | ${m.sqlite} |`, `| PostgreSQL | ${m.postgres ?? 'not used'} |`);
   const d = r.dataset;
   lines.push(
-    `| dataset | ${fmt(d.contacts, 0)} contacts (${fmt(d.counts.chats, 0)} chats on ${d.bots} bots, ${fmt(d.counts.imported, 0)} imported), ${fmt(d.counts.emailLeads, 0)} leads with email, ${fmt(d.counts.chatLeads, 0)} chat leads, ${fmt(d.counts.tags, 0)} tags (${fmt(d.counts.distinctTags, 0)} distinct), ${d.segments} segments (${fmt(d.counts.segmentMembers, 0)} members), ${fmt(d.counts.notes, 0)} notes; seed ${d.seed}; generated in ${fmt(d.generateSeconds)} s |`,
+    `| dataset | ${fmt(d.contacts, 0)} contacts (${fmt(d.counts.chats, 0)} chats on ${d.bots} bots, ${fmt(d.counts.imported, 0)} imported), ${fmt(d.counts.emailLeads, 0)} leads with email, ${fmt(d.counts.chatLeads, 0)} chat leads, ${fmt(d.counts.tags, 0)} tags (${fmt(d.counts.distinctTags, 0)} distinct), ${d.segments} segments (${fmt(d.counts.segmentMembers, 0)} members), ${fmt(d.counts.notes, 0)} notes, ${fmt(d.counts.messages, 0)} messages; seed ${d.seed}; generated in ${fmt(d.generateSeconds)} s |`,
   );
   lines.push(`| database | ${r.database.dialect}${r.database.sizeMiB ? `, ${fmt(r.database.sizeMiB, 0)} MiB` : ''} |`, '');
 

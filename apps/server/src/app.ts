@@ -6,7 +6,9 @@ import secureJson from 'secure-json-parse';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError } from './lib/errors.js';
+import { type LiveBus, memoryLiveBus } from './lib/live-bus.js';
 import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
+import { botsRoutes } from './modules/bots/bots.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { importsRoutes } from './modules/imports/imports.routes.js';
@@ -15,6 +17,7 @@ import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
+import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
 import { toAppError } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
@@ -24,6 +27,8 @@ export interface Limiters {
   inbox: RateLimiter;
   leads: RateLimiter;
   authFailures: RateLimiter;
+  widgetAddress: RateLimiter;
+  widgetSession: RateLimiter;
 }
 
 export interface AppDeps {
@@ -32,6 +37,8 @@ export interface AppDeps {
   limiters?: Limiters;
   /** checked by /readyz when the instance uses Redis */
   redis?: Pick<Redis, 'ping'> | null;
+  /** live message fan-out; in-process when not given */
+  bus?: LiveBus;
 }
 
 export function memoryLimiters(config: Config): Limiters {
@@ -39,6 +46,8 @@ export function memoryLimiters(config: Config): Limiters {
     inbox: memoryRateLimiter(config.rateLimits.inbox, 'inbox'),
     leads: slidingWindowMemoryLimiter(config.rateLimits.leads),
     authFailures: memoryRateLimiter(config.rateLimits.authFailures, 'auth-fail'),
+    widgetAddress: memoryRateLimiter({ points: config.widget.addressLimit, windowSeconds: 60 }, 'widget-ip'),
+    widgetSession: memoryRateLimiter({ points: config.widget.sessionLimit, windowSeconds: 60 }, 'widget-session'),
   };
 }
 
@@ -54,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   }).withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps.database;
   const limiters = deps.limiters ?? memoryLimiters(config);
+  const bus = deps.bus ?? memoryLiveBus();
 
   app.decorateRequest('actor', null);
   // Clients send `Content-Type: application/json` on GETs and DELETEs without a body: an empty
@@ -123,11 +133,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (v1) => {
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures });
       await v1.register(leadsRoutes, { db });
-      await v1.register(messagesRoutes, { db });
+      await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });
+      await v1.register(botsRoutes, { db, publicUrl: config.publicUrl });
       await v1.register(webhooksRoutes, { db, allowPrivateTargets: config.webhooks.allowPrivateTargets });
     },
     { prefix: '/api/v1' },
   );
+
+  // The visitor side: the embeddable widget, its page, and its public API.
+  await app.register(widgetAssetRoutes);
+  await app.register(widgetApiRoutes, {
+    prefix: '/widget/v1',
+    db,
+    bus,
+    limiters: { address: limiters.widgetAddress, session: limiters.widgetSession },
+    heartbeatMs: config.widget.heartbeatMs,
+    offlineGraceMs: config.widget.offlineGraceMs,
+  });
 
   // The BotPenguin endpoints its n8n trigger node subscribes through.
   await app.register(

@@ -33,6 +33,15 @@ export interface Config {
   /** Base URL printed in first-start instructions and the OpenAPI servers list. */
   publicUrl: string;
   webhooks: WebhookConfig;
+  widget: {
+    /** requests per client address per minute on the public widget API */
+    addressLimit: number;
+    /** requests per chat session per minute */
+    sessionLimit: number;
+    heartbeatMs: number;
+    /** a visitor is offline this long after their last widget stream closed */
+    offlineGraceMs: number;
+  };
 }
 
 export interface WebhookConfig {
@@ -125,6 +134,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxAttempts: int('LEADBOX_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
       disableAfterFailures: int('LEADBOX_WEBHOOK_DISABLE_AFTER', 30, 1, 10_000),
       pollMs: int('LEADBOX_WEBHOOK_POLL_MS', 500, 10, 60_000),
+    },
+    widget: {
+      addressLimit: int('LEADBOX_WIDGET_ADDRESS_LIMIT', 600, 1, 1_000_000),
+      sessionLimit: int('LEADBOX_WIDGET_SESSION_LIMIT', 60, 1, 1_000_000),
+      heartbeatMs: int('LEADBOX_WIDGET_HEARTBEAT_MS', 15_000, 50, 120_000),
+      offlineGraceMs: int('LEADBOX_WIDGET_OFFLINE_GRACE_MS', 20_000, 10, 600_000),
     },
     publicUrl: (env.LEADBOX_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
   };

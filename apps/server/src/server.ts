@@ -17,7 +17,7 @@ export async function startServer(config: Config, out: { write(text: string): un
   // one explicit step run `npx leadbox migrate` first and start instances with LEADBOX_MIGRATE=false.
   if (config.migrateOnStart) await migrateToLatest(database.db);
   const fresh = await ensureDefaultAccount(database.db);
-  const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis });
+  const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis, bus: infra.bus });
   const dispatcher = config.webhooks.dispatch ? startDispatcher(database.db, config.webhooks, app.log) : null;
   // Runs after the server stopped accepting and in-flight requests finished.
   app.addHook('onClose', async () => {
@@ -43,7 +43,7 @@ export async function startServer(config: Config, out: { write(text: string): un
   if (fresh) out.write(firstStartMessage(fresh, base));
   out.write(
     `\nleadbox is running on ${base} (${database.dialect}: ${database.location}${infra.redis ? ', Redis for shared limits' : ''})\n` +
-      `  API docs     ${base}/docs\n  OpenAPI      ${base}/openapi.json\n  BotPenguin   ${base}/inbox/...\n\n`,
+      `  API docs     ${base}/docs\n  OpenAPI      ${base}/openapi.json\n  BotPenguin   ${base}/inbox/...\n  PollyBot     ${base}/api/v1/leads\n  Widget       ${base}/botpenguin.js\n\n`,
   );
   return app;
 }

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
+import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { actorOf } from '../../plugins/api-guard.js';
+import { openEventStream } from '../../plugins/sse.js';
 import { errorResponses } from '../../surfaces/pollybot/envelope.js';
 import { addMessage, listMessages, MESSAGE_MAX_LENGTH, toMessageRecord } from './messages.service.js';
 
@@ -18,7 +20,10 @@ const Message = Type.Object({
 });
 
 /** Agents' side of a conversation: read the history, reply. (The visitor side is the widget's.) */
-export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: LiveBus; heartbeatMs: number }> = async (
+  app,
+  { db, bus, heartbeatMs },
+) => {
   app.get(
     '/chats/:chatId/messages',
     {

@@ -331,19 +331,21 @@ describeEachDialect('/api/v1 error envelope', (ctx) => {
 });
 
 describeEachDialect('/api/v1 in /openapi.json', (ctx) => {
-  it('lists the ten /api/v1 operations with their operationIds and documents 401 and 429 on each', async () => {
+  it('lists the ten /api/v1 lead operations with their operationIds and documents 401 and 429 on every /api/v1 route', async () => {
     const res = await call(ctx().app, 'GET', '/openapi.json');
     assert.equal(res.statusCode, 200);
     const paths = res.json.paths as Record<string, Record<string, { operationId?: string; responses?: object }>>;
     const found: Route[] = [];
     for (const [path, item] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/')) continue;
+      // Beside the leads, /api/v1 holds leadbox's own routes (webhooks, bots, chat messages).
       for (const [method, op] of Object.entries(item)) {
         found.push({ method: method.toUpperCase() as Method, path, operationId: String(op.operationId) });
         assert.ok(op.responses && '401' in op.responses && '429' in op.responses, `${method} ${path} documents 401 and 429`);
       }
     }
     const key = (r: Route) => `${r.method} ${r.path} ${r.operationId}`;
-    assert.deepEqual(found.map(key).sort(), ROUTES.map(key).sort());
+    const leads = found.filter((r) => r.path.includes('/leads'));
+    assert.deepEqual(leads.map(key).sort(), ROUTES.map(key).sort());
   });
 });

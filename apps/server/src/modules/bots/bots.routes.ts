@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { toIso } from '../../lib/time.js';
+import { actorOf } from '../../plugins/api-guard.js';
+import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { listAccountBots } from './bots.service.js';
+import { FLOW_FIELDS, getFlow, updateFlow } from './flow.js';
+
+const tags = ['Bots'];
+const Text = Type.String({ minLength: 1, maxLength: 1000 });
+const Flow = Type.Object({
+  enabled: Type.Boolean(),
+  greeting: Text,
+  steps: Type.Array(Type.Enum([...FLOW_FIELDS]), { maxItems: 3, uniqueItems: true }),
+  questions: Type.Object({ name: Text, email: Text, phone: Text }),
+  invalid: Type.Object({ email: Text, phone: Text }),
+  closing: Text,
+});
+const FlowPatch = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    greeting: Type.Optional(Text),
+    steps: Type.Optional(Type.Array(Type.Enum([...FLOW_FIELDS]), { maxItems: 3, uniqueItems: true })),
+    questions: Type.Optional(
+      Type.Object({ name: Type.Optional(Text), email: Type.Optional(Text), phone: Type.Optional(Text) }, { additionalProperties: false }),
+    ),
+    invalid: Type.Optional(Type.Object({ email: Type.Optional(Text), phone: Type.Optional(Text) }, { additionalProperties: false })),
+    closing: Type.Optional(Text),
+  },
+  { additionalProperties: false },
+);
+const Params = Type.Object({ botId: Type.String({ maxLength: 24 }) });
+const Ok = <T extends Parameters<typeof Type.Object>[0]['data']>(data: T) => Type.Object({ success: Type.Literal(true), data });
+
+export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: string }> = async (app, { db, publicUrl }) => {
+  app.get(
+    '/bots',
+    {
+      schema: {
+        tags,
+        operationId: 'listBots',
+        summary: "The account's bots, with the embed snippet",
+        response: {
+          200: Ok(
+            Type.Object({
+              bots: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  name: Type.String(),
+                  platform: Type.String(),
+                  embedSnippet: Type.String(),
+                  pageUrl: Type.String(),
+                  createdAt: Type.String(),
+                }),
+              ),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const bots = await listAccountBots(db, actorOf(request).accountId);
+      return {
+        success: true as const,
+        data: {
+          bots: bots.map((b) => ({
+            id: b.id,
+            name: b.name,
+            platform: b.platform,
+            embedSnippet: `<script id="BotPenguin-messenger-widget" src="${publicUrl}/botpenguin.js" defer>${b.id},${b.accountId}</script>`,
+            pageUrl: `${publicUrl}/page/${b.id}/${b.accountId}`,
+            createdAt: toIso(b.createdAt) as string,
+          })),
+        },
+      };
+    },
+  );
+
+  app.get(
+    '/bots/:botId/flow',
+    {
+      schema: {
+        tags,
+        operationId: 'getLeadCaptureFlow',
+        summary: "The bot's lead-capture flow",
+        params: Params,
+        response: { 200: Ok(Flow), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      success: true as const,
+      data: await getFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase()),
+    }),
+  );
+
+  app.put(
+    '/bots/:botId/flow',
+    {
+      schema: {
+        tags,
+        operationId: 'updateLeadCaptureFlow',
+        summary: 'Change the greeting, the questions and their order, the closing, or turn the flow off',
+        params: Params,
+        body: FlowPatch,
+        response: { 200: Ok(Flow), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      success: true as const,
+      data: await updateFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase(), request.body),
+    }),
+  );
+};

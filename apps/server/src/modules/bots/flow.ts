@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import { findBot } from './bots.repository.js';
+
+export const FLOW_FIELDS = ['name', 'email', 'phone'] as const;
+export type FlowField = (typeof FLOW_FIELDS)[number];
+
+/** The lead-capture conversation a bot runs: greet, ask for each missing field, validate, close. */
+export interface LeadCaptureFlow {
+  enabled: boolean;
+  greeting: string;
+  /** asked in this order; a field the contact already has is skipped */
+  steps: FlowField[];
+  questions: Record<FlowField, string>;
+  invalid: Record<'email' | 'phone', string>;
+  closing: string;
+}
+
+export const DEFAULT_FLOW: LeadCaptureFlow = {
+  enabled: true,
+  greeting: 'Hi there! 👋 Happy to help.',
+  steps: ['name', 'email', 'phone'],
+  questions: {
+    name: 'What is your name?',
+    email: 'What is your email address?',
+    phone: 'And your phone number, with the country code (e.g. +44 20 7946 0958)?',
+  },
+  invalid: {
+    email: 'That does not look like an email address. Could you check it?',
+    phone: 'That does not look like a phone number. Please include the country code, e.g. +1 555 123 4567.',
+  },
+  closing: 'Thank you! Someone from our team will get back to you shortly.',
+};
+
+export async function getFlow(db: Kysely<DB>, accountId: string, botId: string): Promise<LeadCaptureFlow> {
+  const bot = await findBot(db, accountId, botId);
+  if (!bot) throw new AppError('NOT_FOUND', 'Chatbot not found', { meta: { resource: 'chatbot' } });
+  const settings = JSON.parse(bot.settings) as { flow?: FlowPatch };
+  return mergeFlow(DEFAULT_FLOW, settings.flow ?? {});
+}
+
+function mergeFlow(base: LeadCaptureFlow, patch: FlowPatch): LeadCaptureFlow {
+  return {
+    ...base,
+    ...patch,
+    questions: { ...base.questions, ...(patch.questions ?? {}) },
+    invalid: { ...base.invalid, ...(patch.invalid ?? {}) },
+  };
+}
+
+export type FlowPatch = Partial<Omit<LeadCaptureFlow, 'questions' | 'invalid'>> & {
+  questions?: Partial<LeadCaptureFlow['questions']>;
+  invalid?: Partial<LeadCaptureFlow['invalid']>;
+};
+
+export async function updateFlow(
+  db: Kysely<DB>,
+  accountId: string,
+  botId: string,
+  patch: FlowPatch,
+  now = Date.now(),
+): Promise<LeadCaptureFlow> {
+  const bot = await findBot(db, accountId, botId);
+  if (!bot) throw new AppError('NOT_FOUND', 'Chatbot not found', { meta: { resource: 'chatbot' } });
+  if (patch.steps && new Set(patch.steps).size !== patch.steps.length)
+    throw AppError.validation([{ field: 'steps', value: patch.steps, message: 'must not repeat a field' }]);
+  const settings = JSON.parse(bot.settings) as { flow?: FlowPatch };
+  const flow = mergeFlow(await getFlow(db, accountId, botId), patch);
+  await db
+    .updateTable('bots')
+    .set({ settings: JSON.stringify({ ...settings, flow }), updatedAt: now })
+    .where('accountId', '=', accountId)
+    .where('id', '=', botId)
+    .execute();
+  return flow;
+}

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import cors from '@fastify/cors';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
+import { PATTERNS } from '../../lib/patterns.js';
+import type { RateLimiter } from '../../lib/rate-limiter.js';
+import { setRateLimitHeaders } from '../../plugins/api-guard.js';
+import { openEventStream } from '../../plugins/sse.js';
+import {
+  markOfflineIfIdle,
+  openSession,
+  sessionChatId,
+  touchSession,
+  VISITOR_MESSAGE_MAX,
+  visitorMessage,
+} from './conversation.service.js';
+
+const widgetFile = path.resolve(import.meta.dirname, '../../../../widget/widget.js');
+const tags = ['Widget (public)'];
+const SessionFields = {
+  botId: Type.String({ pattern: PATTERNS.objectId.pattern }),
+  customerId: Type.String({ pattern: PATTERNS.objectId.pattern }),
+  uuid: Type.String({ pattern: PATTERNS.uuid.pattern }),
+};
+const Message = Type.Object({
+  id: Type.String(),
+  chatId: Type.String(),
+  by: Type.String(),
+  agentId: Type.Union([Type.String(), Type.Null()]),
+  text: Type.String(),
+  createdAt: Type.String(),
+});
+
+export interface WidgetOptions {
+  db: Kysely<DB>;
+  bus: LiveBus;
+  limiters: { address: RateLimiter; session: RateLimiter };
+  heartbeatMs: number;
+  offlineGraceMs: number;
+}
+
+const normalise = (s: { botId: string; customerId: string; uuid: string }) => ({
+  botId: s.botId.toLowerCase(),
+  customerId: s.customerId.toLowerCase(),
+  uuid: s.uuid.toLowerCase(),
+});
+
+/**
+ * The visitor side: no account token (the bot id, customer id and session uuid identify the chat),
+ * open to any origin, limited per client address and per session.
+ */
+export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (app, options) => {
+  const { db, bus, limiters } = options;
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'OPTIONS') return;
+    const decision = await limiters.address.consume(`ip:${request.ip}`);
+    setRateLimitHeaders(reply, decision);
+    if (!decision.allowed)
+      throw new AppError('RATE_LIMITED', 'Too many requests from this address', { meta: { retryAfter: decision.retryAfterSeconds } });
+  });
+  const perSession = async (uuid: string, reply: Parameters<typeof setRateLimitHeaders>[0]) => {
+    const decision = await limiters.session.consume(`session:${uuid.toLowerCase()}`);
+    if (!decision.allowed) {
+      setRateLimitHeaders(reply, decision);
+      throw new AppError('RATE_LIMITED', 'Too many messages in this chat; wait a moment', {
+        meta: { retryAfter: decision.retryAfterSeconds },
+      });
+    }
+  };
+
+  app.post(
+    '/session',
+    {
+      schema: {
+        tags,
+        operationId: 'openWidgetSession',
+        summary: 'Open the chat of a widget session (counts a website visit)',
+        body: Type.Object(SessionFields),
+        response: {
+          200: Type.Object({ chatId: Type.String(), awaiting: Type.Union([Type.String(), Type.Null()]), messages: Type.Array(Message) }),
+        },
+      },
+    },
+    async (request, reply) => {
+      await perSession(request.body.uuid, reply);
+      return openSession(db, bus, normalise(request.body));
+    },
+  );
+
+  app.post(
+    '/messages',
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags,
+        operationId: 'sendWidgetMessage',
+        summary: "A visitor's message; the bot's replies come back (and live)",
+        body: Type.Object({ ...SessionFields, text: Type.String({ minLength: 1, maxLength: VISITOR_MESSAGE_MAX }) }),
+        response: { 200: Type.Object({ messages: Type.Array(Message) }) },
+      },
+    },
+    async (request, reply) => {
+      await perSession(request.body.uuid, reply);
+      return visitorMessage(db, bus, normalise(request.body), request.body.text);
+    },
+  );
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags,
+        operationId: 'widgetEvents',
+        summary: 'Server-Sent Events: new messages of the chat (agent replies arrive here)',
+        querystring: Type.Object(SessionFields),
+      },
+    },
+    async (request, reply) => {
+      const session = normalise(request.query);
+      const chatId = await sessionChatId(db, session);
+      await touchSession(db, session.customerId, chatId);
+      let unsubscribe: () => void = () => {};
+      const stream = openEventStream(request, reply, {
+        heartbeatMs: options.heartbeatMs,
+        headers: { 'access-control-allow-origin': '*' },
+        onHeartbeat: () => touchSession(db, session.customerId, chatId),
+        onClose: () => {
+          unsubscribe();
+          // Offline shortly after the last stream closes, unless the visitor came back meanwhile.
+          setTimeout(
+            () => void markOfflineIfIdle(db, session.customerId, chatId, options.offlineGraceMs).catch(() => {}),
+            options.offlineGraceMs + 50,
+          ).unref();
+        },
+      });
+      unsubscribe = await bus.subscribe(chatChannel(session.customerId, chatId), (event) =>
+        stream.send('message', (event as { message: unknown }).message),
+      );
+      stream.send('ready', { chatId });
+    },
+  );
+};
+
+/** The embeddable script (the vendor's snippet loads /botpenguin.js) and the full-page chat. */
+export const widgetAssetRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const script = readFileSync(widgetFile, 'utf8');
+  for (const url of ['/botpenguin.js', '/widget.js']) {
+    app.get(url, { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('application/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .header('access-control-allow-origin', '*')
+        .send(script),
+    );
+  }
+  app.get(
+    '/page/:botId/:customerId',
+    {
+      schema: {
+        hide: true,
+        params: Type.Object({
+          botId: Type.String({ pattern: PATTERNS.objectId.pattern }),
+          customerId: Type.String({ pattern: PATTERNS.objectId.pattern }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { botId, customerId } = request.params;
+      reply.type('text/html; charset=utf-8');
+      return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Chat</title><style>html,body{margin:0;height:100%;background:#f4f5f7;font-family:system-ui,sans-serif}</style></head>
+<body><script id="BotPenguin-messenger-widget" src="/botpenguin.js" data-mode="page" defer>${botId},${customerId}</script></body></html>`;
+    },
+  );
+};

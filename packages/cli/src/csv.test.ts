@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { CsvParser, csvLine } from './csv.js';
+import { JsonArrayError, JsonArraySplitter } from './json-array.js';
+
+const parse = (text: string, chunkSize = text.length || 1) => {
+  const parser = new CsvParser();
+  const records = [];
+  for (let i = 0; i < text.length; i += chunkSize) records.push(...parser.push(text.slice(i, i + chunkSize)));
+  records.push(...parser.end());
+  return records;
+};
+const fields = (text: string, chunkSize?: number) => parse(text, chunkSize).map((r) => r.fields);
+
+describe('CsvParser', () => {
+  it('reads plain fields with LF, CRLF and CR line ends, with or without a last line break', () => {
+    const expected = [
+      ['name', 'email'],
+      ['Ann', 'ann@x.test'],
+      ['Bob', 'bob@x.test'],
+    ];
+    for (const eol of ['\n', '\r\n', '\r']) {
+      assert.deepEqual(fields(`name,email${eol}Ann,ann@x.test${eol}Bob,bob@x.test${eol}`), expected, JSON.stringify(eol));
+      assert.deepEqual(fields(`name,email${eol}Ann,ann@x.test${eol}Bob,bob@x.test`), expected, JSON.stringify(eol));
+    }
+  });
+
+  it('reads quoted fields with commas, doubled quotes and line breaks', () => {
+    const text = 'a,b,c\r\n"Doe, John","say ""hi""","line one\r\nline two"\r\n"",x,""\r\n';
+    assert.deepEqual(fields(text), [
+      ['a', 'b', 'c'],
+      ['Doe, John', 'say "hi"', 'line one\r\nline two'],
+      ['', 'x', ''],
+    ]);
+  });
+
+  it('keeps empty fields, skips blank lines and drops a byte order mark', () => {
+    assert.deepEqual(fields('\uFEFFa,b\n\n,\n1,\n\n'), [
+      ['a', 'b'],
+      ['', ''],
+      ['1', ''],
+    ]);
+    assert.deepEqual(fields('only\n""\n'), [['only'], ['']], 'a quoted empty field is a record, not a blank line');
+  });
+
+  it('is lenient where RFC 4180 is not: stray quotes are text', () => {
+    assert.deepEqual(fields('5\'11" tall,"ab"c\n'), [['5\'11" tall', 'abc']]);
+  });
+
+  it('gives the line each record starts on, counting line breaks inside quotes', () => {
+    const records = parse('h\n"a\nb"\r\n\nc\r"d\r\ne"\nf');
+    assert.deepEqual(
+      records.map((r) => [r.fields[0], r.line]),
+      [
+        ['h', 1],
+        ['a\nb', 2],
+        ['c', 5],
+        ['d\r\ne', 6],
+        ['f', 8],
+      ],
+    );
+  });
+
+  it('reports a quote that is never closed instead of guessing', () => {
+    const records = parse('a,b\n1,"open\n2,3\n');
+    assert.equal(records.length, 2);
+    assert.deepEqual(records[1]?.fields, ['1', 'open\n2,3\n']);
+    assert.match(records[1]?.error ?? '', /opened on line 2 is never closed/);
+  });
+
+  it('reads the same records whatever the chunk boundaries', () => {
+    const text = 'a,"b\r\nc",""""\r\n"x,y",z,\r\n\r\nlast,"q""",1';
+    const whole = parse(text);
+    for (let size = 1; size <= text.length; size++) assert.deepEqual(parse(text, size), whole, `chunks of ${size}`);
+  });
+
+  it('reads back whatever csvLine writes (property)', () => {
+    const field = fc.string({ unit: fc.constantFrom('a', 'é', ',', '"', '\n', '\r', ' ', '1') });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(field, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 7 }),
+        (rows, size) => {
+          assert.deepEqual(fields(rows.map((r) => csvLine(r)).join(''), size), rows);
+        },
+      ),
+    );
+  });
+});
+
+describe('csvLine', () => {
+  it('quotes only the fields that need it, and ends with CRLF', () => {
+    assert.equal(csvLine(['plain', 'a,b', 'say "hi"', 'two\nlines', '', null, 42]), 'plain,"a,b","say ""hi""","two\nlines",,,42\r\n');
+  });
+});
+
+describe('JsonArraySplitter', () => {
+  const split = (text: string, chunkSize = text.length) => {
+    const splitter = new JsonArraySplitter();
+    const out: string[] = [];
+    for (let i = 0; i < text.length; i += chunkSize) out.push(...splitter.push(text.slice(i, i + chunkSize)));
+    splitter.end();
+    return out;
+  };
+
+  it('yields the text of each element, whatever the nesting, strings and chunk boundaries', () => {
+    const text = ' [ {"a":[1,{"b":"],}"}]}, "x\\"y" ,\n3, [] ,{"n":null} ]\n';
+    const expected = ['{"a":[1,{"b":"],}"}]}', '"x\\"y"', '3', '[]', '{"n":null}'];
+    for (let size = 1; size <= text.length; size++) assert.deepEqual(split(text, size), expected, `chunks of ${size}`);
+    assert.deepEqual(split('[]'), []);
+  });
+
+  it('refuses what is not one JSON array', () => {
+    assert.throws(() => split('{"a":1}'), JsonArrayError);
+    assert.throws(() => split('[1,2'), /never closed/);
+    assert.throws(() => split('[1] [2]'), /after the closing/);
+    assert.throws(() => split(''), /empty/);
+  });
+});

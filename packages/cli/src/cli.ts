@@ -11,15 +11,17 @@ import { createAccount } from '@leadbox/server/modules/accounts/accounts.service
 import { type AgentRole, createAgent } from '@leadbox/server/modules/agents/agents.service.js';
 import { BOT_PLATFORMS, createBot } from '@leadbox/server/modules/bots/bots.service.js';
 import { createToken, listAccountTokens, revokeAccountToken } from '@leadbox/server/modules/tokens/tokens.service.js';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { FIELD_HELP } from './contact-rows.js';
+import { type CliContext, collect, type Io } from './context.js';
+import { runDoctor } from './doctor.js';
+import { EXPORT_KINDS, type ExportKind, type ExportOptions, runExport } from './export-command.js';
+import { type ImportOptions, runImport } from './import-command.js';
+import { count } from './progress.js';
 
-interface Io {
-  env: Record<string, string | undefined>;
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type { Io };
 
-/** Commands that work on the configured database (same env variables as the server). */
+/** Commands that work on the configured database (same env variables as the server), or on a server through the SDK. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let database: Database | null = null;
   const db = async () => {
@@ -32,6 +34,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   };
   const print = (json: boolean, value: unknown, human: string) => io.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
   const jsonOption = () => new Option('--json', 'print machine-readable JSON');
+  const ctx: CliContext = { io, db, print };
+  let exitCode = 0;
 
   const program = new Command('leadbox')
     .description('leadbox operator CLI: works directly on the configured database (DATABASE_URL, or SQLite in LEADBOX_DATA_DIR)')
@@ -181,6 +185,75 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     });
 
   program
+    .command('import')
+    .description('import contacts from a CSV or JSON file (upsert by phone, then email, as POST /inbox/users/import)')
+    .argument('<file>', 'a .csv file with a header line, or a .json array of contacts')
+    .option('--customer <id>', 'customer (account) id; required on the local database')
+    .option('--bot <id>', 'attach new contacts to this bot of the account')
+    .option('--map <column=field>', `read a column as a field: ${FIELD_HELP} (repeatable)`, collect, [])
+    .addOption(
+      new Option('--on-duplicate <mode>', 'a row matching an existing contact: update it, or skip the row')
+        .choices(['update', 'skip'])
+        .default('update'),
+    )
+    .option('--rejects <file>', 'where rejected rows go, with a reason column (default: FILE.rejects.csv)')
+    .option('--url <url>', 'import through a leadbox server instead of the local database')
+    .option('--token <token>', 'API token for --url (default: $LEADBOX_TOKEN)')
+    .addOption(jsonOption())
+    .action(async (file: string, o: ImportOptions & { json?: boolean }) => {
+      const s = await runImport(file, { ...o, token: o.token ?? (o.url ? io.env.LEADBOX_TOKEN : undefined) }, ctx);
+      const { rejectsFile, ...counts } = s;
+      const human = Object.entries(counts).map(([k, v]) => `${k.padEnd(9)} ${count(v)}`);
+      if (rejectsFile) human.push(`rejected rows, with the reason: ${rejectsFile}`);
+      print(Boolean(o.json), s, human.join('\n'));
+    });
+
+  program
+    .command('export')
+    .description('write contacts, chats or leads as CSV or NDJSON, streamed page by page, with the filters of the API lists')
+    .addArgument(new Argument('<kind>', 'what to export').choices(EXPORT_KINDS))
+    .option('--customer <id>', 'customer (account) id; required on the local database')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
+    .option('--out <file>', 'file to write (default: standard output)')
+    .option('--search <text>', 'contacts: name, email or phone digits; leads: name or email')
+    .option('--tag <tag>', 'contacts: tagged so (repeatable: any of them)', collect, [])
+    .option('--status <status>', 'contacts: chat status (repeatable); leads: lead status', collect, [])
+    .option('--bot <id>', 'contacts: of this bot (repeatable); chats: this bot only (default: every bot); leads: this chatbot', collect, [])
+    .option('--agent <id>', 'contacts: assigned to this agent (repeatable)', collect, [])
+    .option('--segment <id>', 'contacts: in this segment (repeatable)', collect, [])
+    .option('--created-from <date>', 'contacts: created at or after (ISO-8601)')
+    .option('--created-to <date>', 'contacts: created at or before (ISO-8601)')
+    .option('--last-seen-from <date>', 'contacts: last seen at or after (ISO-8601)')
+    .option('--last-seen-to <date>', 'contacts: last seen at or before (ISO-8601)')
+    .option('--contacts-only', 'contacts: only those with an email or phone, or imported (isContact)')
+    .addOption(new Option('--type <type>', 'chats: leads or the other chats (default: both)').choices(['lead', 'non-lead']))
+    .option('--source <source>', 'leads: this source exactly')
+    .option('--url <url>', 'export through a leadbox server instead of the local database')
+    .option('--token <token>', 'API token for --url (default: $LEADBOX_TOKEN)')
+    .addOption(jsonOption())
+    .action(async (kind: ExportKind, o: ExportOptions & { json?: boolean }) => {
+      const s = await runExport(kind, { ...o, token: o.token ?? (o.url ? io.env.LEADBOX_TOKEN : undefined) }, ctx);
+      // Without --out the data is the output; the summary would corrupt it.
+      if (s.out) print(Boolean(o.json), s, `exported ${count(s.rows)} ${kind} to ${s.out}`);
+    });
+
+  program
+    .command('doctor')
+    .description('check the configuration, the database and its migrations, Redis and disk space; exit 1 if anything fails')
+    .addOption(jsonOption())
+    .action(async (o: { json?: boolean }) => {
+      const checks = await runDoctor(io.env);
+      const failing = checks.filter((c) => c.status === 'fail');
+      const ok = failing.length === 0;
+      const lines = checks.map((c) => `${c.status.padEnd(5)} ${c.name.padEnd(14)} ${c.detail}`);
+      lines.push(
+        ok ? 'no problems found' : `${failing.length} problem${failing.length > 1 ? 's' : ''}: ${failing.map((c) => c.name).join(', ')}`,
+      );
+      print(Boolean(o.json), { ok, checks }, lines.join('\n'));
+      if (!ok) exitCode = 1;
+    });
+
+  program
     .command('serve')
     .description('start the server (same as npm start)')
     .action(async () => {
@@ -191,7 +264,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 1;
     io.stderr.write(`error: ${describe(error)}\n`);

@@ -1,0 +1,277 @@
+import { type EventEmitter, once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { type Chat, type InboxUser, type InboxUsersFilter, type Lead, Leadbox, type LeadStatus } from '@leadbox/sdk';
+import type { DB } from '@leadbox/server/db/schema.js';
+import { AppError } from '@leadbox/server/lib/errors.js';
+import { parseIsoToMs } from '@leadbox/server/lib/time.js';
+import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
+import { findBot, listBots } from '@leadbox/server/modules/bots/bots.repository.js';
+import { CHAT_STATUSES, LEAD_STATUSES } from '@leadbox/server/modules/contacts/contact.js';
+import type { ContactFilter } from '@leadbox/server/modules/contacts/contacts-search.repository.js';
+import { toChatRecord, toInboxUser } from '@leadbox/server/surfaces/botpenguin/records.js';
+import { toLeadRecord } from '@leadbox/server/surfaces/pollybot/records.js';
+import type { Kysely } from 'kysely';
+import type { CliContext } from './context.js';
+import { csvLine } from './csv.js';
+import { chatPages, contactPages, leadPages } from './export-queries.js';
+import { count, ProgressLine } from './progress.js';
+
+export const EXPORT_KINDS = ['contacts', 'chats', 'leads'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+export interface ExportOptions {
+  customer?: string;
+  format: 'csv' | 'ndjson';
+  out?: string;
+  search?: string;
+  tag: string[];
+  status: string[];
+  bot: string[];
+  agent: string[];
+  segment: string[];
+  createdFrom?: string;
+  createdTo?: string;
+  lastSeenFrom?: string;
+  lastSeenTo?: string;
+  contactsOnly?: boolean;
+  type?: 'lead' | 'non-lead';
+  source?: string;
+  url?: string;
+  token?: string;
+}
+
+export interface ExportSummary {
+  kind: ExportKind;
+  format: 'csv' | 'ndjson';
+  rows: number;
+  out: string | null;
+}
+
+/** Each kind's records have the shape its API lists them in; a chat also names its bot. */
+interface Records {
+  contacts: InboxUser;
+  chats: Chat & { _bot: string };
+  leads: Lead;
+}
+
+/** The filters each kind understands, as the matching API list does. */
+const FILTERS: Record<ExportKind, (keyof ExportOptions)[]> = {
+  contacts: [
+    'search',
+    'tag',
+    'status',
+    'bot',
+    'agent',
+    'segment',
+    'createdFrom',
+    'createdTo',
+    'lastSeenFrom',
+    'lastSeenTo',
+    'contactsOnly',
+  ],
+  chats: ['bot', 'type'],
+  leads: ['search', 'status', 'bot', 'source'],
+};
+const ALL_FILTERS = [...new Set(Object.values(FILTERS).flat())];
+const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+type Cell = string | number | boolean | null;
+const joined = (values: readonly string[]) => values.join(';');
+const attributes = (list: readonly { key: string; value: string }[]) =>
+  list.length ? JSON.stringify(Object.fromEntries(list.map((a) => [a.key, a.value]))) : '';
+
+/** CSV columns; `name,email,phone,prefix,tags,attributes` read back with `leadbox import`. */
+const COLUMNS: { [K in ExportKind]: [string, (r: Records[K]) => Cell][] } = {
+  contacts: [
+    ['id', (r) => r._id],
+    ['name', (r) => r.profile.userDetails.userProvidedName],
+    ['email', (r) => r.profile.userDetails.contact.email],
+    ['phone', (r) => r.profile.userDetails.contact.phone.number],
+    ['prefix', (r) => r.profile.userDetails.contact.phone.prefix],
+    ['tags', (r) => joined(r.profile.userDetails.tags)],
+    ['attributes', (r) => attributes(r.profile.userDetails.attributes)],
+    ['status', (r) => r.status],
+    ['botId', (r) => r._bot],
+    ['agentId', (r) => r._agentAssigned],
+    ['segments', (r) => joined(r.segments)],
+    ['imported', (r) => r.isImported],
+    ['createdAt', (r) => r.createdAt],
+    ['updatedAt', (r) => r.updatedAt],
+  ],
+  chats: [
+    ['id', (r) => r._id],
+    ['uuid', (r) => r.uuid],
+    ['botId', (r) => r._bot],
+    ['name', (r) => r.profile.userDetails.name],
+    ['email', (r) => r.profile.userDetails.contact.email],
+    ['phone', (r) => r.profile.userDetails.contact.phone.number],
+    ['prefix', (r) => r.profile.userDetails.contact.phone.prefix],
+    ['tags', (r) => joined(r.profile.userDetails.tags)],
+    ['attributes', (r) => attributes(r.profile.userDetails.attributes)],
+    ['status', (r) => r.status],
+    ['agentId', (r) => r._agentAssigned],
+    ['lastMessage', (r) => r.lastMessage?.text ?? null],
+    ['lastMessageAt', (r) => r.lastMessage?.at ?? null],
+    ['createdAt', (r) => r.createdAt],
+    ['updatedAt', (r) => r.updatedAt],
+  ],
+  leads: [
+    ['id', (r) => r.id],
+    ['name', (r) => r.name],
+    ['email', (r) => r.email],
+    ['phone', (r) => r.phone],
+    ['source', (r) => r.source],
+    ['status', (r) => r.status],
+    ['metadata', (r) => JSON.stringify(r.metadata)],
+    ['createdAt', (r) => r.createdAt],
+    ['updatedAt', (r) => r.updatedAt],
+  ],
+};
+
+export async function runExport(kind: ExportKind, o: ExportOptions, ctx: CliContext): Promise<ExportSummary> {
+  const misplaced = ALL_FILTERS.filter((key) => !FILTERS[kind].includes(key) && given(o[key]));
+  if (misplaced.length > 0)
+    throw new Error(`${misplaced.map(flag).join(', ')} does not apply to ${kind} (it takes ${FILTERS[kind].map(flag).join(', ')})`);
+  checkStatuses(kind, o.status);
+  const records = o.url || o.token ? remoteRecords(kind, o) : await localRecords(kind, o, ctx);
+  return write(kind, records as AsyncIterable<Records[typeof kind]>, o, ctx);
+}
+
+const given = (value: unknown) => (Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false);
+
+function checkStatuses(kind: ExportKind, statuses: string[]): void {
+  const valid: readonly string[] = kind === 'leads' ? LEAD_STATUSES : CHAT_STATUSES;
+  const bad = statuses.filter((s) => !valid.includes(s));
+  if (bad.length > 0) throw new Error(`--status ${bad.join(', ')}: ${kind} statuses are ${valid.join(', ')}`);
+  if (kind === 'leads' && statuses.length > 1) throw new Error('leads take one --status, as the API does');
+}
+
+function dateRange(from: string | undefined, to: string | undefined, name: string): { from?: number; to?: number } | undefined {
+  if (from === undefined && to === undefined) return undefined;
+  const ms = (value: string | undefined, side: string) => {
+    if (value === undefined) return undefined;
+    const parsed = parseIsoToMs(value);
+    if (parsed === null) throw new Error(`--${name}-${side} ${value}: not an ISO-8601 date`);
+    return parsed;
+  };
+  return { from: ms(from, 'from'), to: ms(to, 'to') };
+}
+
+async function localRecords(kind: ExportKind, o: ExportOptions, ctx: CliContext): Promise<AsyncIterable<Records[ExportKind]>> {
+  if (!o.customer) throw new Error('--customer is required (or --url and --token to export through a server)');
+  const db = await ctx.db();
+  const accountId = o.customer.toLowerCase();
+  if (!(await findAccount(db, accountId))) throw AppError.notFound('Customer', 'customerId', o.customer);
+  const bots = o.bot.map((id) => id.toLowerCase());
+  if (kind === 'contacts') {
+    const filter: ContactFilter = {
+      searchText: o.search,
+      tags: o.tag,
+      statuses: o.status,
+      botIds: bots,
+      agentIds: o.agent.map((id) => id.toLowerCase()),
+      segmentIds: o.segment.map((id) => id.toLowerCase()),
+      createdAt: dateRange(o.createdFrom, o.createdTo, 'created'),
+      lastSeenAt: dateRange(o.lastSeenFrom, o.lastSeenTo, 'last-seen'),
+      contactsOnly: o.contactsOnly,
+    };
+    return mapPages(contactPages(db, accountId, filter), toInboxUser);
+  }
+  for (const id of bots) if (!(await findBot(db, accountId, id))) throw AppError.notFound('Bot', 'botId', id);
+  if (kind === 'leads') {
+    if (bots.length > 1) throw new Error('leads take one --bot, as the chatbot-scoped API does');
+    return mapPages(leadPages(db, accountId, { botId: bots[0], status: o.status[0], source: o.source, search: o.search }), (c) => ({
+      ...toLeadRecord(c),
+      metadata: c.metadata,
+    }));
+  }
+  return localChats(db, accountId, bots.length ? bots : (await listBots(db, accountId)).map((b) => b.id), o.type);
+}
+
+async function* mapPages<C, R>(pages: AsyncIterable<C[]>, render: (c: C) => R): AsyncGenerator<R> {
+  for await (const page of pages) for (const item of page) yield render(item);
+}
+
+/** Bot by bot, leads then the other chats (each list newest activity first, as the API pages them). */
+async function* localChats(
+  db: Kysely<DB>,
+  accountId: string,
+  botIds: string[],
+  type: ExportOptions['type'],
+): AsyncGenerator<Records['chats']> {
+  for (const botId of botIds) {
+    for (const leads of type ? [type === 'lead'] : [true, false]) {
+      for await (const page of chatPages(db, accountId, { botId, leads })) for (const c of page) yield { ...toChatRecord(c), _bot: botId };
+    }
+  }
+}
+
+function remoteRecords(kind: ExportKind, o: ExportOptions): AsyncIterable<Records[ExportKind]> {
+  if (!o.url || !o.token) throw new Error('a remote export needs both --url and --token');
+  const sdk = new Leadbox({ baseUrl: o.url, token: o.token });
+  if (kind === 'leads') {
+    if (o.bot.length > 1) throw new Error('leads take one --bot, as the chatbot-scoped API does');
+    return sdk.leads({ status: o.status[0] as LeadStatus | undefined, source: o.source, search: o.search }, { chatbotId: o.bot[0] });
+  }
+  if (kind === 'chats') return remoteChats(sdk, o);
+  const body: InboxUsersFilter = { isContact: o.contactsOnly || undefined };
+  const applied: string[] = [];
+  const apply = <K extends keyof InboxUsersFilter>(key: K, value: InboxUsersFilter[K] | undefined, filterKey: string = key) => {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) return;
+    body[key] = value;
+    applied.push(filterKey);
+  };
+  const range = (from?: string, to?: string) => (from || to ? { startAt: from ?? '', endsAt: to ?? '' } : undefined);
+  apply('searchText', o.search);
+  apply('tags', o.tag);
+  apply('status', o.status as InboxUsersFilter['status']);
+  // The API combines its four per-platform bot lists, so one of them holds every bot.
+  apply('_botWebsite', o.bot);
+  apply('_agentAssigned', o.agent);
+  apply('segments', o.segment);
+  apply('createdAt', range(o.createdFrom, o.createdTo));
+  apply('lastSeenAt', range(o.lastSeenFrom, o.lastSeenTo));
+  body.applicableFilters = applied;
+  return sdk.inboxUsers(body);
+}
+
+async function* remoteChats(sdk: Leadbox, o: ExportOptions): AsyncGenerator<Records['chats']> {
+  if (!o.customer || o.bot.length === 0)
+    throw new Error('a remote chats export needs --customer and --bot (the API lists one bot at a time)');
+  for (const botId of o.bot) {
+    for (const type of o.type ? [o.type] : (['lead', 'non-lead'] as const)) {
+      for await (const chat of sdk.chats({ botId, customerId: o.customer, type })) yield { ...chat, _bot: botId };
+    }
+  }
+}
+
+async function write<K extends ExportKind>(
+  kind: K,
+  records: AsyncIterable<Records[K]>,
+  o: ExportOptions,
+  ctx: CliContext,
+): Promise<ExportSummary> {
+  const file = o.out ? createWriteStream(o.out) : null;
+  const target = file ?? ctx.io.stdout;
+  // Waiting for 'drain' keeps memory flat when the reader (a file, a pipe) is slower than the database.
+  const drains = target as Partial<EventEmitter>;
+  const emit = async (text: string) => {
+    if (target.write(text) === false && typeof drains.once === 'function') await once(drains as EventEmitter, 'drain');
+  };
+  const progress = new ProgressLine(ctx.io.stdout, Boolean(file && ctx.io.stdout.isTTY));
+  const columns = COLUMNS[kind] as [string, (r: Records[K]) => Cell][];
+  let rows = 0;
+  try {
+    if (o.format === 'csv') await emit(csvLine(columns.map(([name]) => name)));
+    for await (const record of records) {
+      await emit(o.format === 'csv' ? csvLine(columns.map(([, cell]) => cell(record))) : `${JSON.stringify(record)}\n`);
+      rows++;
+      progress.update(() => `exporting ${kind} to ${path.basename(o.out ?? '')}: ${count(rows)} rows`);
+    }
+  } finally {
+    progress.clear();
+    if (file) await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+  return { kind, format: o.format, rows, out: o.out ? path.resolve(o.out) : null };
+}

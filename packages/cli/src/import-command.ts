@@ -1,0 +1,327 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { Leadbox, LeadboxError } from '@leadbox/sdk';
+import type { DB } from '@leadbox/server/db/schema.js';
+import { AppError } from '@leadbox/server/lib/errors.js';
+import { phoneKey } from '@leadbox/server/lib/phone.js';
+import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
+import { LIMITS } from '@leadbox/server/modules/contacts/contact.js';
+import { findRowsByEmails, findRowsByPhoneKeys } from '@leadbox/server/modules/contacts/contacts.repository.js';
+import { requireBot } from '@leadbox/server/modules/contacts/contacts.service.js';
+import { type ImportRow, importContacts } from '@leadbox/server/modules/imports/imports.service.js';
+import type { Kysely } from 'kysely';
+import { apiShapeRow, type ColumnMap, type Field, flatRow, mapColumns, parseMappings, type RowResult } from './contact-rows.js';
+import type { CliContext } from './context.js';
+import { csvLine, csvRecords } from './csv.js';
+import { jsonArrayElements } from './json-array.js';
+import { bar, count, ProgressLine } from './progress.js';
+
+export interface ImportOptions {
+  customer?: string;
+  bot?: string;
+  map: string[];
+  onDuplicate: 'update' | 'skip';
+  rejects?: string;
+  url?: string;
+  token?: string;
+}
+
+export interface ImportSummary {
+  created: number;
+  updated: number;
+  skipped: number;
+  rejected: number;
+  /** where the rejected rows are, with a reason column; null when none was rejected */
+  rejectsFile: string | null;
+}
+
+/** Local batches: one transaction each, small enough to hold a write lock briefly. */
+const LOCAL_BATCH = 5000;
+
+interface SourceRow {
+  result: RowResult;
+  /** the row as the rejects file shows it, with why */
+  rejectLine(reason: string): string[];
+}
+
+interface Source {
+  /** header of the rejects file; known once the file's header is read */
+  rejectColumns: string[];
+  rows: AsyncGenerator<SourceRow>;
+  /** columns or keys no field reads */
+  unmapped: Set<string>;
+}
+
+interface Written {
+  id: string;
+  action: 'created' | 'updated';
+}
+
+/** Where valid rows go: `importContacts` on the local database, or POST /inbox/users/import. */
+interface Sink {
+  batchSize: number;
+  write(rows: ImportRow[]): Promise<Written[]>;
+  /** row index -> reason when the server refused a batch because of some rows; null for any other failure */
+  rowProblems(error: unknown): Map<number, string> | null;
+  /** for --on-duplicate skip: which rows would change a contact that existed before this import */
+  existed?(rows: ImportRow[], createdHere: ReadonlySet<string>): Promise<boolean[]>;
+}
+
+export async function runImport(file: string, o: ImportOptions, ctx: CliContext): Promise<ImportSummary> {
+  const format = path.extname(file).toLowerCase();
+  if (format !== '.csv' && format !== '.json') throw new Error(`${file}: the file name must end in .csv or .json`);
+  const size = statSync(file).size;
+  const mappings = parseMappings(o.map);
+  const sink = await openSink(o, ctx);
+
+  let bytes = 0;
+  const chunks = readText(file, (n) => {
+    bytes += n;
+  });
+  const source = format === '.csv' ? csvSource(chunks, mappings) : jsonSource(chunks, mappings);
+  const rejectsFile = path.resolve(o.rejects ?? `${file.slice(0, -format.length)}.rejects.csv`);
+  let rejects: WriteStream | null = null;
+  const summary: ImportSummary = { created: 0, updated: 0, skipped: 0, rejected: 0, rejectsFile: null };
+  const createdHere = new Set<string>();
+  const updatedHere = new Set<string>();
+  let read = 0;
+
+  const reject = async (row: SourceRow, reason: string) => {
+    if (!rejects) {
+      rejects = createWriteStream(rejectsFile);
+      rejects.write(csvLine(source.rejectColumns));
+    }
+    summary.rejected++;
+    if (!rejects.write(csvLine(row.rejectLine(reason)))) await once(rejects, 'drain');
+  };
+  const progress = new ProgressLine(ctx.io.stdout, Boolean(ctx.io.stdout.isTTY));
+  const show = () =>
+    progress.update(
+      () =>
+        `importing ${path.basename(file)} ${bar(size ? bytes / size : 1)}  ${count(read)} rows: ` +
+        `${count(createdHere.size)} created, ${count(updatedHere.size)} updated, ${count(summary.skipped)} skipped, ${count(summary.rejected)} rejected`,
+    );
+
+  const flush = async (batch: (SourceRow & { row: ImportRow })[]) => {
+    let entries = batch;
+    if (sink.existed) {
+      const existed = await sink.existed(
+        entries.map((e) => e.row),
+        createdHere,
+      );
+      summary.skipped += existed.filter(Boolean).length;
+      entries = entries.filter((_, i) => !existed[i]);
+    }
+    while (entries.length > 0) {
+      try {
+        const written = await sink.write(entries.map((e) => e.row));
+        for (const w of written) if (w.action === 'created') createdHere.add(w.id);
+        for (const w of written) if (w.action === 'updated' && !createdHere.has(w.id)) updatedHere.add(w.id);
+        return;
+      } catch (error) {
+        // A batch is all or nothing: set aside the rows it names and send the others again.
+        const problems = sink.rowProblems(error);
+        if (!problems || problems.size === 0) throw error;
+        for (const [i, reason] of problems) if (entries[i]) await reject(entries[i], reason);
+        entries = entries.filter((_, i) => !problems.has(i));
+      }
+    }
+  };
+
+  try {
+    let batch: (SourceRow & { row: ImportRow })[] = [];
+    for await (const row of source.rows) {
+      read++;
+      if (row.result.row) batch.push({ ...row, row: row.result.row });
+      else await reject(row, row.result.reason);
+      if (batch.length >= sink.batchSize) {
+        await flush(batch);
+        batch = [];
+      }
+      show();
+    }
+    await flush(batch);
+  } catch (error) {
+    const done = createdHere.size + updatedHere.size;
+    if (done === 0 || !(error instanceof Error)) throw error;
+    throw new Error(
+      `${error.message}\n  before it stopped, ${count(createdHere.size)} contacts were created and ${count(updatedHere.size)} updated`,
+      { cause: error },
+    );
+  } finally {
+    progress.clear();
+    if (rejects) await closeStream(rejects);
+  }
+  if (source.unmapped.size > 0) {
+    ctx.io.stderr.write(
+      `ignored ${format === '.csv' ? 'columns' : 'keys'} (use --map COLUMN=FIELD to import them): ${[...source.unmapped].join(', ')}\n`,
+    );
+  }
+  return { ...summary, created: createdHere.size, updated: updatedHere.size, rejectsFile: summary.rejected > 0 ? rejectsFile : null };
+}
+
+async function openSink(o: ImportOptions, ctx: CliContext): Promise<Sink> {
+  if (o.url || o.token) {
+    if (!o.url || !o.token) throw new Error('a remote import needs both --url and --token');
+    if (o.onDuplicate === 'skip') throw new Error('--on-duplicate skip works on the local database only (the API has no way to ask first)');
+    const sdk = new Leadbox({ baseUrl: o.url, token: o.token });
+    return {
+      batchSize: LIMITS.importRows,
+      write: async (rows) =>
+        (await sdk.importUsers(rows.map(toApiShape), { botId: o.bot })).users.map((u) => ({ id: u._id, action: u.action })),
+      rowProblems: (error) =>
+        error instanceof LeadboxError && error.isBotPenguin() && error.status === 400
+          ? rowIssues(error.details.map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]))
+          : null,
+    };
+  }
+  if (!o.customer) throw new Error('--customer is required (or --url and --token to import through a server)');
+  const db = await ctx.db();
+  const accountId = o.customer.toLowerCase();
+  if (!(await findAccount(db, accountId))) throw AppError.notFound('Customer', 'customerId', o.customer);
+  const botId = o.bot ? (await requireBot(db, accountId, o.bot.toLowerCase())).id : undefined;
+  return {
+    batchSize: LOCAL_BATCH,
+    write: async (rows) => (await importContacts(db, accountId, { rows, botId })).rows,
+    rowProblems: (error) =>
+      error instanceof AppError && error.code === 'VALIDATION_ERROR' ? rowIssues(error.issues.map((i) => [i.field, i.message])) : null,
+    existed: o.onDuplicate === 'skip' ? (rows, createdHere) => existedBefore(db, accountId, rows, createdHere) : undefined,
+  };
+}
+
+/**
+ * Which rows `importContacts` would merge into a contact that existed before this import: the same
+ * matching as the import (phone, then email, rows of one batch matching each other), with the
+ * contacts this import created counting as new.
+ */
+async function existedBefore(db: Kysely<DB>, accountId: string, rows: ImportRow[], createdHere: ReadonlySet<string>): Promise<boolean[]> {
+  const keys = rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number));
+  const emails = rows.map((r) => r.email?.toLowerCase() ?? null);
+  const present = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))];
+  const found = [
+    ...(await findRowsByPhoneKeys(db, accountId, present(keys))),
+    ...(await findRowsByEmails(db, accountId, present(emails))),
+  ].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const NEW = '';
+  const byPhone = new Map<string, string>();
+  const byEmail = new Map<string, string>();
+  const index = (key: string | null, email: string | null, id: string) => {
+    if (key && !byPhone.has(key)) byPhone.set(key, id);
+    if (email && !byEmail.has(email)) byEmail.set(email, id);
+  };
+  for (const f of found) index(f.phoneKey, f.emailLower, f.id);
+  return rows.map((_, i) => {
+    const key = keys[i] ?? null;
+    const email = emails[i] ?? null;
+    const match = (key ? byPhone.get(key) : undefined) ?? (email ? byEmail.get(email) : undefined);
+    const existed = match !== undefined && match !== NEW && !createdHere.has(match);
+    if (!existed) index(key, email, match ?? NEW);
+    return existed;
+  });
+}
+
+/** `body[3].profile.userDetails.tags: reason` -> 3 -> "tags: reason"; null if any problem is not about one row. */
+function rowIssues(issues: [field: string, message: string][]): Map<number, string> | null {
+  const rows = new Map<number, string>();
+  for (const [field, message] of issues) {
+    const m = /^(?:body)?\[(\d+)\]\.?(.*)$/.exec(field);
+    if (!m) return null;
+    const reason = `${(m[2] ?? '').split('.').pop() || 'row'}: ${message}`;
+    const i = Number(m[1]);
+    rows.set(i, rows.has(i) ? `${rows.get(i)}; ${reason}` : reason);
+  }
+  return rows;
+}
+
+function toApiShape(row: ImportRow) {
+  const phone = row.phone ? { number: row.phone.number, ...(row.phone.prefix ? { prefix: row.phone.prefix } : {}) } : undefined;
+  return {
+    profile: {
+      userDetails: { userProvidedName: row.name, contact: { email: row.email, phone }, tags: row.tags, attributes: row.attributes },
+    },
+  };
+}
+
+async function* readText(file: string, onBytes: (n: number) => void): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    onBytes((chunk as Buffer).length);
+    const text = decoder.decode(chunk as Buffer, { stream: true });
+    if (text) yield text;
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}
+
+function csvSource(chunks: AsyncIterable<string>, mappings: ReadonlyMap<string, Field>): Source {
+  const source: Source = { rejectColumns: ['reason'], unmapped: new Set(), rows: rows() };
+  async function* rows(): AsyncGenerator<SourceRow> {
+    let columns: string[] | null = null;
+    let map: ColumnMap | null = null;
+    for await (const record of csvRecords(chunks)) {
+      if (!columns || !map) {
+        columns = record.fields.map((f) => f.trim());
+        map = mapColumns(columns, mappings);
+        const missing = [...mappings.keys()].filter((c) => !columns?.includes(c));
+        if (missing.length > 0)
+          throw new Error(`--map names columns the file does not have: ${missing.join(', ')} (it has ${columns.join(', ')})`);
+        if (![...map.fields.values()].some((f) => f.kind === 'name' || f.kind === 'email' || f.kind === 'phone')) {
+          throw new Error(`no column is read as name, email or phone (columns: ${columns.join(', ')}); use --map COLUMN=FIELD`);
+        }
+        for (const c of map.unmapped) source.unmapped.add(c);
+        source.rejectColumns = [...record.fields, 'reason'];
+        continue;
+      }
+      const fields = record.fields;
+      // Spreadsheets save trailing empty rows as ",,,": as blank as a blank line.
+      if (!record.error && fields.every((f) => f.trim() === '')) continue;
+      const rejectLine = (reason: string) => [...fields, `line ${record.line}: ${reason}`];
+      if (record.error) yield { result: { reason: record.error }, rejectLine };
+      else if (fields.length !== columns.length) {
+        yield { result: { reason: `has ${fields.length} fields where the header has ${columns.length}` }, rejectLine };
+      } else {
+        const cells: Record<string, string> = {};
+        columns.forEach((c, i) => {
+          cells[c] = fields[i] as string;
+        });
+        yield { result: flatRow(cells, map), rejectLine };
+      }
+    }
+    if (!columns) throw new Error('the file is empty: the first line must name the columns');
+  }
+  return source;
+}
+
+function jsonSource(chunks: AsyncIterable<string>, mappings: ReadonlyMap<string, Field>): Source {
+  const source: Source = { rejectColumns: ['index', 'reason', 'json'], unmapped: new Set(), rows: rows() };
+  async function* rows(): AsyncGenerator<SourceRow> {
+    let index = -1;
+    for await (const text of jsonArrayElements(chunks)) {
+      index++;
+      const at = String(index);
+      const rejectLine = (reason: string) => [at, reason, text];
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        yield { result: { reason: 'is not valid JSON' }, rejectLine };
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        yield { result: { reason: 'must be an object' }, rejectLine };
+      } else if ('profile' in value) {
+        yield { result: apiShapeRow(value), rejectLine };
+      } else {
+        const map = mapColumns(Object.keys(value), mappings);
+        for (const k of map.unmapped) source.unmapped.add(k);
+        yield { result: flatRow(value as Record<string, unknown>, map), rejectLine };
+      }
+    }
+  }
+  return source;
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}

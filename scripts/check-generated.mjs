@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CI: the committed OpenAPI document and SDK types must be what the code generates today. Regenerates
 // both into a temporary directory and fails, with a diff summary, if either differs from the
-// committed file. Fix: `npm run openapi && node --import tsx packages/sdk/scripts/generate.ts`.
+// committed file. Fix: `npm run openapi` (it writes both).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,10 +41,7 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 if (stale > 0) {
-  process.stdout.write(
-    '\nThe committed files differ from what the code generates. Regenerate and commit them:\n' +
-      '  npm run openapi && node --import tsx packages/sdk/scripts/generate.ts\n',
-  );
+  process.stdout.write('\nThe committed files differ from what the code generates. Regenerate and commit them:\n' + '  npm run openapi\n');
   process.exit(1);
 }
 

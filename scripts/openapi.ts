@@ -1,11 +1,13 @@
 // Writes the OpenAPI document the running server serves at /openapi.json to docs/openapi.json,
-// so the SDK is generated from a committed file and CI can tell when a route changed it.
+// then the SDK types generated from it, so both are committed files and CI can tell when a route
+// changed them. With an output path, writes only the document there.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../apps/server/src/app.js';
 import { loadConfig } from '../apps/server/src/config.js';
 import { openDatabase } from '../apps/server/src/db/database.js';
+import { writeSchemaTypes } from '../packages/sdk/scripts/generate.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.resolve(root, process.argv[2] ?? 'docs/openapi.json');
@@ -22,3 +24,4 @@ try {
   await database.close();
   rmSync(dir, { recursive: true, force: true });
 }
+if (process.argv[2] === undefined) await writeSchemaTypes(out);

@@ -46,6 +46,32 @@ export interface OperationSettings {
 
 type Fixed = Omit<SampleRequest, 'op' | 'headers'> & { headers?: Record<string, string> };
 
+/** The POST /inbox/users filters measured: each alone, then a few combinations ([name, title, filter fields]). */
+export function inboxFilters(m: Manifest): [string, string, Record<string, unknown>][] {
+  const common = m.commonTags[0]?.tag ?? 'vip';
+  const segment = (m.segments[3] ?? m.segments[0])?.id as string;
+  const agent = m.agents[4] ?? (m.agents[0] as string);
+  return [
+    ['users-all', 'POST /inbox/users, no filter', {}],
+    ['users-tag-common', `tag "${common}" (~5%)`, { tags: [common] }],
+    ['users-tag-rare', `tag "${m.rareTag.tag}" (${m.rareTag.contacts} contacts)`, { tags: [m.rareTag.tag] }],
+    ['users-segment', `segment "${m.segments[3]?.name}"`, { segments: [segment] }],
+    ['users-status', 'status REVIEW or ONHOLD', { status: ['REVIEW', 'ONHOLD'] }],
+    ['users-created-range', `createdAt in ${m.dateRange.startAt.slice(0, 7)}`, { createdAt: m.dateRange }],
+    ['users-search', `searchText "${m.search.text}" (${m.search.contacts} matches)`, { searchText: m.search.text }],
+    ['users-agent', 'one agent assigned', { _agentAssigned: [agent] }],
+    ['users-tag+status', 'common tag + status', { tags: [common], status: ['OPEN'] }],
+    ['users-segment+range', 'segment + createdAt month', { segments: [segment], createdAt: m.dateRange }],
+    ['users-search+tag', 'searchText + common tag', { searchText: m.search.text, tags: [common] }],
+    ['users-agent+status+contacts', 'agent + status + isContact', { _agentAssigned: [agent], status: ['OPEN', 'CLOSED'], isContact: true }],
+  ];
+}
+
+/** The body a client sends: the fields, and their keys in applicableFilters (isContact applies without). */
+export function inboxUsersBody(filters: Record<string, unknown>): Record<string, unknown> {
+  return { ...filters, applicableFilters: Object.keys(filters).filter((k) => k !== 'isContact'), page: 1 };
+}
+
 /** Builds every operation of issue 9 against the generated account. */
 export function buildOperations(m: Manifest, s: OperationSettings): Operation[] {
   const inboxAuth = { authorization: `Bearer ${m.token}`, authtype: 'Key' };
@@ -108,7 +134,7 @@ export function buildOperations(m: Manifest, s: OperationSettings): Operation[] 
   const users = (filters: Record<string, unknown>): Fixed => ({
     method: 'POST',
     path: '/inbox/users',
-    body: JSON.stringify({ ...filters, applicableFilters: Object.keys(filters).filter((k) => k !== 'isContact'), page: 1 }),
+    body: JSON.stringify(inboxUsersBody(filters)),
   });
   const importRows = (): Fixed => {
     const batch = next();
@@ -129,23 +155,9 @@ export function buildOperations(m: Manifest, s: OperationSettings): Operation[] 
   };
   const leadsSearch: Fixed = { method: 'GET', path: `/api/v1/leads?page=1&limit=10&search=${encodeURIComponent(m.search.text)}` };
 
+  const filters = inboxFilters(m);
   const common = m.commonTags[0]?.tag ?? 'vip';
   const segment = (m.segments[3] ?? m.segments[0])?.id as string;
-  const agent = m.agents[4] ?? (m.agents[0] as string);
-  const filters: [string, string, Record<string, unknown>][] = [
-    ['users-all', 'POST /inbox/users, no filter', {}],
-    ['users-tag-common', `tag "${common}" (~5%)`, { tags: [common] }],
-    ['users-tag-rare', `tag "${m.rareTag.tag}" (${m.rareTag.contacts} contacts)`, { tags: [m.rareTag.tag] }],
-    ['users-segment', `segment "${m.segments[3]?.name}"`, { segments: [segment] }],
-    ['users-status', 'status REVIEW or ONHOLD', { status: ['REVIEW', 'ONHOLD'] }],
-    ['users-created-range', `createdAt in ${m.dateRange.startAt.slice(0, 7)}`, { createdAt: m.dateRange }],
-    ['users-search', `searchText "${m.search.text}" (${m.search.contacts} matches)`, { searchText: m.search.text }],
-    ['users-agent', 'one agent assigned', { _agentAssigned: [agent] }],
-    ['users-tag+status', 'common tag + status', { tags: [common], status: ['OPEN'] }],
-    ['users-segment+range', 'segment + createdAt month', { segments: [segment], createdAt: m.dateRange }],
-    ['users-search+tag', 'searchText + common tag', { searchText: m.search.text, tags: [common] }],
-    ['users-agent+status+contacts', 'agent + status + isContact', { _agentAssigned: [agent], status: ['OPEN', 'CLOSED'], isContact: true }],
-  ];
 
   const ops: Operation[] = [
     {

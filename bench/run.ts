@@ -128,6 +128,20 @@ async function sample(url: string, op: Operation): Promise<string> {
   return text;
 }
 
+/**
+ * Waits until the server has worked through what the last run left queued (requests autocannon
+ * gave up on are still served), so one operation's backlog is not measured as the next one's latency.
+ */
+async function drained(url: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const started = performance.now();
+    await fetch(`${url}/healthz`).catch(() => undefined);
+    if (performance.now() - started < 20) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const line = (name: string, l: LoadResult) =>
   `${name.padEnd(30)} ${l.rps.toFixed(1).padStart(9)} req/s  p50 ${l.p50.toFixed(1).padStart(7)}  p95 ${l.p95.toFixed(1).padStart(7)}  p99 ${l.p99.toFixed(1).padStart(7)} ms  non-2xx ${l.non2xx}  errors ${l.errors + l.timeouts}`;
 
@@ -215,21 +229,31 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
     if (s.warmupSeconds > 0) {
       log(`warming up (${s.warmupSeconds} s each)`);
       for (const url of [server.url, ceiling?.url]) {
-        if (url) await load({ url, connections: 10, duration: s.warmupSeconds, requests: mixed.requests() });
+        if (url) await load({ url, connections: 10, duration: s.warmupSeconds, requests: mixed.requests() }).then(() => drained(url));
       }
     }
 
     log(`${'operation'.padEnd(30)} ${'throughput'.padStart(15)}  latency`);
     for (const op of selected) {
-      const run = (url: string, connections = op.connections, duration = op.duration) =>
-        load({ url, connections, duration, requests: op.requests(), timeout: op.timeout });
+      const run = async (url: string, connections = op.connections, duration = op.duration) => {
+        const result = await load({ url, connections, duration, requests: op.requests(), timeout: op.timeout });
+        await drained(url);
+        return result;
+      };
+      const alive = (who: ChildServer) => {
+        if (who.child.exitCode !== null || who.child.signalCode !== null) {
+          throw new Error(`${op.name}: the server process exited (${who.child.exitCode ?? who.child.signalCode}):\n${who.output()}`);
+        }
+      };
       const sampler = op.kind === 'mixed' ? sampleMemory(server.pid) : null;
       const leadbox = await run(server.url);
       if (sampler) memory = { ...memory, mixed: sampler.stop() };
+      alive(server);
       log(line(op.name, leadbox));
       const probe = op.probe && s.probeSeconds > 0 ? await run(server.url, 1, s.probeSeconds) : undefined;
       if (probe) log(line('  alone (1 connection)', probe));
       const ceilingResult = ceiling ? await run(ceiling.url) : undefined;
+      if (ceiling) alive(ceiling);
       if (ceilingResult) log(line('  ceiling', ceilingResult));
       const body = op.kind === 'mixed' ? '' : (bodies[op.name] ?? '');
       results.push({

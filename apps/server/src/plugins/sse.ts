@@ -34,7 +34,7 @@ export function openEventStream(
     clearInterval(heartbeat);
     options.onClose();
   };
-  request.raw.on('close', close);
+  // The response's close is the client going away; the request's fires as soon as a GET was read.
   raw.on('close', close);
   return {
     send(event, data) {

@@ -66,12 +66,39 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Li
       },
     },
     async (request, reply) => {
-      const row = await addMessage(db, actorOf(request).accountId, request.params.chatId.toLowerCase(), {
+      const { accountId } = actorOf(request);
+      const chatId = request.params.chatId.toLowerCase();
+      const row = await addMessage(db, accountId, chatId, {
         by: 'agent',
         text: request.body.text,
         agentId: request.body.agentId?.toLowerCase(),
       });
+      // After the commit: the open widget (and other agents) see it live.
+      await bus.publish(chatChannel(accountId, row.contactId), { type: 'message', message: toMessageRecord(row) });
       return reply.code(201).send({ success: true as const, data: toMessageRecord(row) });
+    },
+  );
+
+  app.get(
+    '/chats/:chatId/events',
+    {
+      schema: {
+        tags,
+        operationId: 'chatEvents',
+        summary: 'Server-Sent Events: new messages of a chat as they happen (visitor, bot, agents)',
+        params: Params,
+      },
+    },
+    async (request, reply) => {
+      const { accountId } = actorOf(request);
+      const chatId = request.params.chatId.toLowerCase();
+      await listMessages(db, accountId, chatId, { limit: 1 }); // 404 before the stream opens
+      let unsubscribe: () => void = () => {};
+      const stream = openEventStream(request, reply, { heartbeatMs, onClose: () => unsubscribe() });
+      unsubscribe = await bus.subscribe(chatChannel(accountId, chatId), (event) =>
+        stream.send('message', (event as { message: unknown }).message),
+      );
+      stream.send('ready', { chatId });
     },
   );
 };

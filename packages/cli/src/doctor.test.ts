@@ -82,6 +82,7 @@ describe('leadbox doctor', () => {
     const redis = await doctor({ REDIS_URL: 'redis://127.0.0.1:1' });
     assert.equal(redis.code, 1);
     assert.equal(statuses(redis.json()).redis, 'fail');
+    assert.match(redis.stdout, /127\.0\.0\.1:1: connect ECONNREFUSED/);
     assert.equal(statuses(redis.json()).database, 'ok', 'the other checks still run');
     const config = await doctor({ PORT: 'eighty' });
     assert.equal(config.code, 1);

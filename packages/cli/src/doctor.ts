@@ -90,13 +90,17 @@ async function checkRedis(config: Config): Promise<Check> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  redis.on('error', () => {});
+  // The socket's own error (ECONNREFUSED, auth) says more than the "Connection is closed" that follows it.
+  let socketError: unknown = null;
+  redis.on('error', (error) => {
+    socketError ??= error;
+  });
   try {
     await withTimeout(redis.connect(), 'no answer');
     const pong = await withTimeout(redis.ping(), 'no answer to PING');
     return { name: 'redis', status: 'ok', detail: `${at.host}: ${pong}` };
   } catch (error) {
-    return { name: 'redis', status: 'fail', detail: `${at.host}: ${message(error)}` };
+    return { name: 'redis', status: 'fail', detail: `${at.host}: ${message(socketError ?? error)}` };
   } finally {
     redis.disconnect();
   }

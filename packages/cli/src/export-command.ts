@@ -255,9 +255,15 @@ async function write<K extends ExportKind>(
   const file = o.out ? createWriteStream(o.out) : null;
   const target = file ?? ctx.io.stdout;
   // Waiting for 'drain' keeps memory flat when the reader (a file, a pipe) is slower than the database.
-  const drains = target as Partial<EventEmitter>;
+  const events = target as Partial<EventEmitter>;
+  let failed: unknown = null;
+  const onError = (error: unknown) => {
+    failed ??= error;
+  };
+  events.on?.('error', onError);
   const emit = async (text: string) => {
-    if (target.write(text) === false && typeof drains.once === 'function') await once(drains as EventEmitter, 'drain');
+    if (failed) throw failed;
+    if (target.write(text) === false && events.once) await once(events as EventEmitter, 'drain');
   };
   const progress = new ProgressLine(ctx.io.stdout, Boolean(file && ctx.io.stdout.isTTY));
   const columns = COLUMNS[kind] as [string, (r: Records[K]) => Cell][];
@@ -269,7 +275,11 @@ async function write<K extends ExportKind>(
       rows++;
       progress.update(() => `exporting ${kind} to ${path.basename(o.out ?? '')}: ${count(rows)} rows`);
     }
+  } catch (error) {
+    // `leadbox export … | head` closes the pipe early: that is the reader being done, not a failure.
+    if (file || (error as NodeJS.ErrnoException)?.code !== 'EPIPE') throw error;
   } finally {
+    events.off?.('error', onError);
     progress.clear();
     if (file) await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }

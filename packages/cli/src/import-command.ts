@@ -245,7 +245,7 @@ function toApiShape(row: ImportRow) {
 
 async function* readText(file: string, onBytes: (n: number) => void): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
     onBytes((chunk as Buffer).length);
     const text = decoder.decode(chunk as Buffer, { stream: true });
     if (text) yield text;

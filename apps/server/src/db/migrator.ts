@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-leads.js';
 import * as m0003 from './migrations/0003-webhooks.js';
 import * as m0004 from './migrations/0004-messages.js';
+import * as m0005 from './migrations/0005-chat-paging.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-leads': m0002,
   '0003-webhooks': m0003,
   '0004-messages': m0004,
+  '0005-chat-paging': m0005,
 };
 
 export interface MigrationReport {

@@ -158,8 +158,8 @@ function check(c: Candidate, problems: string[], strictPhone: boolean): RowResul
     if (c.email.length > LIMITS.emailLength || !matches(PATTERNS.email, c.email)) problems.push(`email: ${PATTERNS.email.message}`);
     row.email = c.email;
   }
+  if (!matches(PATTERNS.prefixOrEmpty, c.prefix)) problems.push(`prefix: ${PATTERNS.prefixOrEmpty.message}`);
   let prefix = c.prefix.replace(/^\+/, '');
-  if (prefix && !/^\d{1,4}$/.test(prefix)) problems.push(`prefix: ${PATTERNS.prefixOrEmpty.message}`);
   if (c.phone) {
     let number = c.phone;
     if (!strictPhone && isPlausiblePhone(c.phone)) {

@@ -1,7 +1,7 @@
 import { type EventEmitter, once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { type Chat, type InboxUser, type InboxUsersFilter, type Lead, Leadbox, type LeadStatus } from '@leadbox/sdk';
+import { type InboxUsersFilter, Leadbox, type LeadStatus } from '@leadbox/sdk';
 import type { DB } from '@leadbox/server/db/schema.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
 import { parseIsoToMs } from '@leadbox/server/lib/time.js';
@@ -14,6 +14,7 @@ import { toLeadRecord } from '@leadbox/server/surfaces/pollybot/records.js';
 import type { Kysely } from 'kysely';
 import type { CliContext } from './context.js';
 import { csvLine } from './csv.js';
+import { type Cell, COLUMNS, type Records } from './export-columns.js';
 import { chatPages, contactPages, leadPages } from './export-queries.js';
 import { count, ProgressLine } from './progress.js';
 
@@ -48,13 +49,6 @@ export interface ExportSummary {
   out: string | null;
 }
 
-/** Each kind's records have the shape its API lists them in; a chat also names its bot. */
-interface Records {
-  contacts: InboxUser;
-  chats: Chat & { _bot: string };
-  leads: Lead;
-}
-
 /** The filters each kind understands, as the matching API list does. */
 const FILTERS: Record<ExportKind, (keyof ExportOptions)[]> = {
   contacts: [
@@ -75,59 +69,6 @@ const FILTERS: Record<ExportKind, (keyof ExportOptions)[]> = {
 };
 const ALL_FILTERS = [...new Set(Object.values(FILTERS).flat())];
 const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
-type Cell = string | number | boolean | null;
-const joined = (values: readonly string[]) => values.join(';');
-const attributes = (list: readonly { key: string; value: string }[]) =>
-  list.length ? JSON.stringify(Object.fromEntries(list.map((a) => [a.key, a.value]))) : '';
-
-/** CSV columns; `name,email,phone,prefix,tags,attributes` read back with `leadbox import`. */
-const COLUMNS: { [K in ExportKind]: [string, (r: Records[K]) => Cell][] } = {
-  contacts: [
-    ['id', (r) => r._id],
-    ['name', (r) => r.profile.userDetails.userProvidedName],
-    ['email', (r) => r.profile.userDetails.contact.email],
-    ['phone', (r) => r.profile.userDetails.contact.phone.number],
-    ['prefix', (r) => r.profile.userDetails.contact.phone.prefix],
-    ['tags', (r) => joined(r.profile.userDetails.tags)],
-    ['attributes', (r) => attributes(r.profile.userDetails.attributes)],
-    ['status', (r) => r.status],
-    ['botId', (r) => r._bot],
-    ['agentId', (r) => r._agentAssigned],
-    ['segments', (r) => joined(r.segments)],
-    ['imported', (r) => r.isImported],
-    ['createdAt', (r) => r.createdAt],
-    ['updatedAt', (r) => r.updatedAt],
-  ],
-  chats: [
-    ['id', (r) => r._id],
-    ['uuid', (r) => r.uuid],
-    ['botId', (r) => r._bot],
-    ['name', (r) => r.profile.userDetails.name],
-    ['email', (r) => r.profile.userDetails.contact.email],
-    ['phone', (r) => r.profile.userDetails.contact.phone.number],
-    ['prefix', (r) => r.profile.userDetails.contact.phone.prefix],
-    ['tags', (r) => joined(r.profile.userDetails.tags)],
-    ['attributes', (r) => attributes(r.profile.userDetails.attributes)],
-    ['status', (r) => r.status],
-    ['agentId', (r) => r._agentAssigned],
-    ['lastMessage', (r) => r.lastMessage?.text ?? null],
-    ['lastMessageAt', (r) => r.lastMessage?.at ?? null],
-    ['createdAt', (r) => r.createdAt],
-    ['updatedAt', (r) => r.updatedAt],
-  ],
-  leads: [
-    ['id', (r) => r.id],
-    ['name', (r) => r.name],
-    ['email', (r) => r.email],
-    ['phone', (r) => r.phone],
-    ['source', (r) => r.source],
-    ['status', (r) => r.status],
-    ['metadata', (r) => JSON.stringify(r.metadata)],
-    ['createdAt', (r) => r.createdAt],
-    ['updatedAt', (r) => r.updatedAt],
-  ],
-};
 
 export async function runExport(kind: ExportKind, o: ExportOptions, ctx: CliContext): Promise<ExportSummary> {
   const misplaced = ALL_FILTERS.filter((key) => !FILTERS[kind].includes(key) && given(o[key]));

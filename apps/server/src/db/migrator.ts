@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002-leads.js';
 import * as m0003 from './migrations/0003-webhooks.js';
 import * as m0004 from './migrations/0004-messages.js';
 import * as m0005 from './migrations/0005-chat-paging.js';
+import * as m0006 from './migrations/0006-search.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-webhooks': m0003,
   '0004-messages': m0004,
   '0005-chat-paging': m0005,
+  '0006-search': m0006,
 };
 
 export interface MigrationReport {

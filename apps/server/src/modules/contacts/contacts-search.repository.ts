@@ -1,4 +1,5 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
+import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import type { ContactRow } from './contacts.repository.js';
 
@@ -26,7 +27,31 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-function conditions(eb: Eb, f: ContactFilter): Expression<SqlBool>[] {
+/**
+ * Name or email contains the text (case-insensitive), or the phone's digits contain its digits.
+ * Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL)
+ * and the exact per-field test then removes any match that spanned two fields.
+ */
+function searchCondition(eb: Eb, search: string, postgres: boolean): Expression<SqlBool> {
+  const pattern = likePattern(search);
+  const digits = search.replace(/[\s()+-]/g, '');
+  const exact: Expression<SqlBool>[] = [
+    sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+    sql<SqlBool>`${eb.ref('emailLower')} like ${pattern} escape '\\'`,
+  ];
+  if (/^\d{3,}$/.test(digits)) exact.push(eb('phoneKey', 'like', `%${digits}%`));
+  const anyField = eb.or(exact);
+  const term = /^\d{3,}$/.test(digits) && digits !== search ? digits : search;
+  if (term.length < 3) return anyField;
+  if (postgres) {
+    const indexed = sql<SqlBool>`(lower(coalesce(${eb.ref('name')}, '')) || chr(31) || coalesce(${eb.ref('emailLower')}, '') || chr(31) || coalesce(${eb.ref('phoneKey')}, '')) like ${likePattern(term)} escape '\\'`;
+    return eb.and([indexed, anyField]);
+  }
+  const match = `"${term.replace(/"/g, '""')}"`;
+  return eb.and([sql<SqlBool>`contacts.rowid in (select rowid from contacts_search where contacts_search match ${match})`, anyField]);
+}
+
+function conditions(eb: Eb, f: ContactFilter, postgres: boolean): Expression<SqlBool>[] {
   const where: Expression<SqlBool>[] = [];
   const flag = (column: 'isOnline' | 'userInteracted' | 'isLiveChatActive' | 'hasOrdered', value: boolean | undefined) => {
     if (value !== undefined) where.push(eb(column, '=', value ? 1 : 0));
@@ -36,16 +61,7 @@ function conditions(eb: Eb, f: ContactFilter): Expression<SqlBool>[] {
     if (r?.to !== undefined) where.push(eb(column, '<=', r.to));
   };
   const search = f.searchText?.trim().toLowerCase();
-  if (search) {
-    const pattern = likePattern(search);
-    const options: Expression<SqlBool>[] = [
-      sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
-      sql<SqlBool>`${eb.ref('emailLower')} like ${pattern} escape '\\'`,
-    ];
-    const digits = search.replace(/[\s()+-]/g, '');
-    if (/^\d{3,}$/.test(digits)) options.push(eb('phoneKey', 'like', `%${digits}%`));
-    where.push(eb.or(options));
-  }
+  if (search) where.push(searchCondition(eb, search, postgres));
   if (f.tags?.length) {
     const tags = f.tags;
     where.push(
@@ -97,7 +113,7 @@ export async function searchContactRows(
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
-    .where((eb) => eb.and(conditions(eb, filter)))
+    .where((eb) => eb.and(conditions(eb, filter, isPostgres(db))))
     .orderBy('createdAt', 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit)

@@ -46,7 +46,8 @@
   * { box-sizing: border-box; }
   .launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%; border: 0;
     background: #2f5bea; color: #fff; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
-  .launcher:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #ffb020; outline-offset: 2px; }
+  .launcher:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #b36b00; outline-offset: 2px; }
+  .launcher:focus-visible { outline-color: #ffb020; }
   .launcher svg { width: 28px; height: 28px; }
   .panel { position: fixed; right: 20px; bottom: 88px; width: 360px; height: min(560px, calc(100vh - 110px)); display: none;
     flex-direction: column; background: #fff; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.25); overflow: hidden; z-index: 2147483000; }
@@ -59,14 +60,16 @@
   .msg.user { align-self: flex-end; background: #2f5bea; color: #fff; border-bottom-right-radius: 4px; }
   .msg.bot, .msg.agent { align-self: flex-start; background: #fff; border: 1px solid #e1e4ec; border-bottom-left-radius: 4px; }
   .msg .who { display: block; font-size: 11px; color: #5b6478; margin-bottom: 2px; }
+  .msg.user .who { color: rgba(255, 255, 255, .85); }
   form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e1e4ec; background: #fff; }
   input { flex: 1; min-width: 0; padding: 10px 12px; border: 1px solid #c4c9d6; border-radius: 8px; font: inherit; }
   form button { padding: 0 16px; border: 0; border-radius: 8px; background: #2f5bea; color: #fff; font: inherit; cursor: pointer; }
   form button:disabled { opacity: .6; cursor: default; }
-  .status { padding: 0 12px 8px; font-size: 12px; color: #b42318; min-height: 0; }
+  .status { padding: 0 12px 8px; font-size: 12px; color: #b42318; }
+  .status:empty { display: none; }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-  @media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; } }
-  :host([data-page]) .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; }
+  @media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; height: 100dvh; border-radius: 0; } }
+  :host([data-page]) .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; height: 100dvh; border-radius: 0; }
   :host([data-page]) .launcher, :host([data-page]) .close { display: none; }
 </style>
 <button class="launcher" type="button" aria-label="Open chat" aria-expanded="false" aria-controls="leadbox-panel">

@@ -175,7 +175,7 @@ export const widgetAssetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.type('text/html; charset=utf-8');
       return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Chat</title><style>html,body{margin:0;height:100%;background:#f4f5f7;font-family:system-ui,sans-serif}</style></head>
+<title>Chat</title><link rel="icon" href="data:,"><style>html,body{margin:0;height:100%;background:#f4f5f7;font-family:system-ui,sans-serif}</style></head>
 <body><script id="BotPenguin-messenger-widget" src="/botpenguin.js" data-mode="page" defer>${botId},${customerId}</script></body></html>`;
     },
   );

@@ -28,6 +28,8 @@ export interface Results {
   settings: Record<string, number>;
   operations: OperationResult[];
   raw: RawRate[];
+  /** CPU share of the machine used by other processes: over 3 s before the runs, and the most during any run */
+  otherLoad: { before: number; maxDuringRuns: number };
   memory: { afterStartMiB: number; mixed: { meanMiB: number; maxMiB: number; samples: number }; peakMiB: number };
   targets: Target[];
 }
@@ -133,6 +135,12 @@ export function toMarkdown(r: Results): string {
     `${r.date.slice(0, 10)} · \`npm run bench\`${r.mode === 'smoke' ? ' -- --smoke' : ''} · see bench/README.md for how to read this`,
     '',
   );
+  if (r.otherLoad.maxDuringRuns > 0.05 || r.otherLoad.before > 0.05) {
+    lines.push(
+      `> **The machine was not quiet:** other processes used ${Math.round(r.otherLoad.before * 100)}% of its CPU before the runs and up to ${Math.round(r.otherLoad.maxDuringRuns * 100)}% during them (column "other load"); those numbers understate what leadbox does on this machine.`,
+      '',
+    );
+  }
   lines.push('| machine | |', '| --- | --- |');
   lines.push(`| CPU | ${m.cpu} (\`nproc\` ${m.nproc}) |`, `| memory | ${fmt(m.memoryGiB)} GiB |`, `| OS | ${m.os} |`);
   lines.push(`| Node | ${m.node} |`, `| SQLite | ${m.sqlite} |`, `| PostgreSQL | ${m.postgres ?? 'not used'} |`);
@@ -152,15 +160,15 @@ export function toMarkdown(r: Results): string {
     '',
   );
   lines.push(
-    '| operation | conns | leadbox req/s | p50 | p95 | p99 | ceiling req/s | ceiling p50 | ceiling p99 | ratio | alone p50 / p95 | bytes | non-2xx / errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | conns | leadbox req/s | p50 | p95 | p99 | ceiling req/s | ceiling p50 | ceiling p99 | ratio | alone p50 / p95 | bytes | non-2xx / errors | other load |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const o of r.operations) {
     const l = o.leadbox;
     const c = o.ceiling;
     const rows = o.rowsPerRequest ? ` (${fmt(l.rps * o.rowsPerRequest, 0)} rows/s)` : '';
     lines.push(
-      `| ${o.title} | ${l.connections} | ${fmt(l.rps)}${rows} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.p99)} | ${fmt(c?.rps)} | ${fmt(c?.p50)} | ${fmt(c?.p99)} | ${pct(o.ratio)} | ${o.probe ? `${fmt(o.probe.p50)} / ${fmt(o.probe.p95)}` : '–'} | ${fmt(o.responseBytes, 0)} | ${l.non2xx} / ${l.errors + l.timeouts} |`,
+      `| ${o.title} | ${l.connections} | ${fmt(l.rps)}${rows} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.p99)} | ${fmt(c?.rps)} | ${fmt(c?.p50)} | ${fmt(c?.p99)} | ${pct(o.ratio)} | ${o.probe ? `${fmt(o.probe.p50)} / ${fmt(o.probe.p95)}` : '–'} | ${fmt(o.responseBytes, 0)} | ${l.non2xx} / ${l.errors + l.timeouts} | ${pct(Math.max(l.foreignCpu ?? 0, c?.foreignCpu ?? 0, o.probe?.foreignCpu ?? 0))} |`,
     );
   }
   lines.push('');

@@ -21,7 +21,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { generate, type Manifest } from './generate.js';
 import { type LoadResult, load } from './lib/load.js';
-import { type ChildServer, memoryOf, sampleMemory, startNodeServer } from './lib/processes.js';
+import { type ChildServer, cpuMeter, memoryOf, postgresPids, sampleMemory, startNodeServer } from './lib/processes.js';
 import { type BenchTarget, createTarget, existingTarget } from './lib/target.js';
 import { buildOperations, type Operation, type OperationSettings } from './operations.js';
 import { measureRawRates, type RawRate } from './raw-db.js';
@@ -143,7 +143,7 @@ async function drained(url: string, timeoutMs = 180_000): Promise<void> {
 }
 
 const line = (name: string, l: LoadResult) =>
-  `${name.padEnd(30)} ${l.rps.toFixed(1).padStart(9)} req/s  p50 ${l.p50.toFixed(1).padStart(7)}  p95 ${l.p95.toFixed(1).padStart(7)}  p99 ${l.p99.toFixed(1).padStart(7)} ms  non-2xx ${l.non2xx}  errors ${l.errors + l.timeouts}`;
+  `${name.padEnd(30)} ${l.rps.toFixed(1).padStart(9)} req/s  p50 ${l.p50.toFixed(1).padStart(7)}  p95 ${l.p95.toFixed(1).padStart(7)}  p99 ${l.p99.toFixed(1).padStart(7)} ms  non-2xx ${l.non2xx}  errors ${l.errors + l.timeouts}${l.foreignCpu ? `  other load ${Math.round(l.foreignCpu * 100)}%` : ''}`;
 
 export async function runBenchmark(o: BenchOptions): Promise<Results> {
   const log = o.log ?? ((s: string) => console.log(s));
@@ -193,6 +193,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
   let ceiling: ChildServer | undefined;
   const results: OperationResult[] = [];
   let raw: RawRate[] = [];
+  const ownPids = () => [process.pid, server?.pid ?? 0, ceiling?.pid ?? 0, ...(target.dialect === 'postgres' ? postgresPids() : [])];
   let memory: Results['memory'] = { afterStartMiB: 0, mixed: { meanMiB: 0, maxMiB: 0, samples: 0 }, peakMiB: 0 };
   try {
     server = await startNodeServer({
@@ -210,6 +211,10 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
       },
     });
     memory.afterStartMiB = memoryOf(server.pid)?.rssMiB ?? 0;
+    const idle = cpuMeter(ownPids);
+    await new Promise((r) => setTimeout(r, o.smoke ? 300 : 3_000));
+    const otherBefore = idle.stop().foreignShare;
+    if (otherBefore > 0.05) log(`warning: other processes use ${Math.round(otherBefore * 100)}% of the CPU; the numbers will be low`);
     if (o.ceiling !== false) {
       ceiling = await startNodeServer({ script: path.join(root, 'bench/ceiling-server.ts'), readyPath: '/healthz', env: {} });
     }
@@ -236,9 +241,11 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
     log(`${'operation'.padEnd(30)} ${'throughput'.padStart(15)}  latency`);
     for (const op of selected) {
       const run = async (url: string, connections = op.connections, duration = op.duration) => {
+        const meter = cpuMeter(ownPids);
         const result = await load({ url, connections, duration, requests: op.requests(), timeout: op.timeout });
+        const { foreignShare } = meter.stop();
         await drained(url);
-        return result;
+        return { ...result, foreignCpu: foreignShare };
       };
       const alive = (who: ChildServer) => {
         if (who.child.exitCode !== null || who.child.signalCode !== null) {
@@ -300,6 +307,13 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
       },
       settings: { ...s, deepPage: opSettings.deepPage },
       operations: results,
+      otherLoad: {
+        before: otherBefore,
+        maxDuringRuns: Math.max(
+          0,
+          ...results.flatMap((r) => [r.leadbox.foreignCpu ?? 0, r.ceiling?.foreignCpu ?? 0, r.probe?.foreignCpu ?? 0]),
+        ),
+      },
       raw,
       memory,
     };

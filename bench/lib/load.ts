@@ -26,6 +26,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** mean response size in bytes */
   bytes: number;
+  /** share of the machine's CPU used by processes other than the benchmark's during the run (0 to 1) */
+  foreignCpu?: number;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ChildServer {
@@ -104,4 +104,58 @@ export function sampleMemory(pid: number, everyMs = 200): { stop(): { samples: n
       return { samples: samples.length, meanMiB: Math.round(mean * 10) / 10, maxMiB: max };
     },
   };
+}
+
+function jiffies(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, total: busy + idle + iowait };
+  } catch {
+    return null;
+  }
+}
+
+function processJiffies(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * How busy the machine was with other work while a run lasted: CPU time of every process but the
+ * benchmark's own (this process, the server, the ceiling), as a share of all cores. Anything above
+ * a few percent means the numbers of that run are not the machine's.
+ */
+export function cpuMeter(pids: () => number[]): { stop(): { foreignShare: number; ownShare: number } } {
+  const before = jiffies();
+  const own = () => pids().reduce((n, pid) => n + processJiffies(pid), 0);
+  const ownBefore = own();
+  return {
+    stop() {
+      const after = jiffies();
+      if (!before || !after || after.total <= before.total) return { foreignShare: 0, ownShare: 0 };
+      const total = after.total - before.total;
+      const ownDelta = own() - ownBefore;
+      const foreign = Math.max(0, after.busy - before.busy - ownDelta);
+      return { foreignShare: Math.round((foreign / total) * 1000) / 1000, ownShare: Math.round((ownDelta / total) * 1000) / 1000 };
+    },
+  };
+}
+
+/** The PostgreSQL server's processes: on a PostgreSQL run their work is the benchmark's own. */
+export function postgresPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
 }

@@ -61,6 +61,7 @@ function settingsFor(smoke: boolean, o: BenchOptions) {
     // autocannon rounds a run up to whole seconds: the smoke mode leaves the one-connection probes out.
     probeSeconds: smoke ? 0 : 3,
     warmupSeconds: smoke ? 0 : 3,
+    quietWaitSeconds: smoke ? 0 : 600,
     rawSeconds: smoke ? 0.3 : 5,
     rawBatchRows: smoke ? 1_000 : 10_000,
   };
@@ -211,10 +212,23 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
       },
     });
     memory.afterStartMiB = memoryOf(server.pid)?.rssMiB ?? 0;
-    const idle = cpuMeter(ownPids);
-    await new Promise((r) => setTimeout(r, o.smoke ? 300 : 3_000));
-    const otherBefore = idle.stop().foreignShare;
-    if (otherBefore > 0.05) log(`warning: other processes use ${Math.round(otherBefore * 100)}% of the CPU; the numbers will be low`);
+    // Other work on the machine would be measured as leadbox's slowness: wait for a quiet moment
+    // (up to s.quietWaitSeconds) before the runs and before each operation.
+    const otherLoad = async (ms: number) => {
+      const meter = cpuMeter(ownPids);
+      await new Promise((r) => setTimeout(r, ms));
+      return meter.stop().foreignShare;
+    };
+    const quiet = async (label: string) => {
+      const deadline = Date.now() + s.quietWaitSeconds * 1000;
+      let share = await otherLoad(o.smoke ? 300 : 1_000);
+      if (share <= 0.1 || s.quietWaitSeconds === 0) return share;
+      log(`waiting for other processes (${Math.round(share * 100)}% of the CPU) to finish before ${label}`);
+      while (share > 0.1 && Date.now() < deadline) share = await otherLoad(3_000);
+      if (share > 0.1) log(`warning: other processes still use ${Math.round(share * 100)}% of the CPU; ${label} is measured anyway`);
+      return share;
+    };
+    const otherBefore = await quiet('the runs');
     if (o.ceiling !== false) {
       ceiling = await startNodeServer({ script: path.join(root, 'bench/ceiling-server.ts'), readyPath: '/healthz', env: {} });
     }
@@ -247,6 +261,7 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
         await drained(url);
         return { ...result, foreignCpu: foreignShare };
       };
+      await quiet(op.name);
       const alive = (who: ChildServer) => {
         if (who.child.exitCode !== null || who.child.signalCode !== null) {
           throw new Error(`${op.name}: the server process exited (${who.child.exitCode ?? who.child.signalCode}):\n${who.output()}`);

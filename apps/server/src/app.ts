@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -8,6 +9,7 @@ import type { Database } from './db/database.js';
 import { AppError } from './lib/errors.js';
 import { type LiveBus, memoryLiveBus } from './lib/live-bus.js';
 import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
+import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
 import { botsRoutes } from './modules/bots/bots.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
@@ -15,6 +17,7 @@ import { importsRoutes } from './modules/imports/imports.routes.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
+import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
@@ -29,6 +32,10 @@ export interface Limiters {
   authFailures: RateLimiter;
   widgetAddress: RateLimiter;
   widgetSession: RateLimiter;
+  /** requests per signed-in panel session */
+  panelSession: RateLimiter;
+  loginAddress: RateLimiter;
+  loginEmail: RateLimiter;
 }
 
 export interface AppDeps {
@@ -48,6 +55,16 @@ export function memoryLimiters(config: Config): Limiters {
     authFailures: memoryRateLimiter(config.rateLimits.authFailures, 'auth-fail'),
     widgetAddress: memoryRateLimiter({ points: config.widget.addressLimit, windowSeconds: 60 }, 'widget-ip'),
     widgetSession: memoryRateLimiter({ points: config.widget.sessionLimit, windowSeconds: 60 }, 'widget-session'),
+    ...panelLimiters(config, (limit, prefix) => memoryRateLimiter(limit, prefix)),
+  };
+}
+
+/** The panel's budgets: generous per session; sign-in attempts tight per address and per email. */
+export function panelLimiters(config: Config, make: (limit: { points: number; windowSeconds: number }, prefix: string) => RateLimiter) {
+  return {
+    panelSession: make({ points: config.panel.sessionLimit, windowSeconds: 60 }, 'panel-session'),
+    loginAddress: make({ points: config.panel.loginAddressLimit, windowSeconds: 60 }, 'login-ip'),
+    loginEmail: make({ points: config.panel.loginEmailLimit, windowSeconds: 900 }, 'login-email'),
   };
 }
 
@@ -66,6 +83,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const bus = deps.bus ?? memoryLiveBus();
 
   app.decorateRequest('actor', null);
+  await app.register(cookie);
+  const sessions = { cookieName: SESSION_COOKIE, limiter: limiters.panelSession };
   // Clients send `Content-Type: application/json` on GETs and DELETEs without a body: an empty
   // body is "no body", not a parse error.
   // JSON only: a text/plain body is a 415, not a string that fails validation.
@@ -119,7 +138,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // BotPenguin v7 "Contacts & Chats", at the vendor's root paths.
   await app.register(
     async (inbox) => {
-      await inbox.register(botPenguinSurface, { db, limiter: limiters.inbox, failures: limiters.authFailures });
+      await inbox.register(botPenguinSurface, { db, limiter: limiters.inbox, failures: limiters.authFailures, sessions });
       await inbox.register(segmentsRoutes, { db });
       await inbox.register(chatsRoutes, { db });
       await inbox.register(contactsRoutes, { db });
@@ -128,10 +147,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     { prefix: '/inbox' },
   );
 
+  // Panel sign-in: public routes of their own (the /api/v1 guard would demand a token).
+  await app.register(authRoutes, {
+    prefix: '/api/v1/auth',
+    db,
+    limiters: { address: limiters.loginAddress, email: limiters.loginEmail },
+    secureCookie: config.publicUrl.startsWith('https://'),
+  });
+
   // PollyBot.ai Leads API v1, on the same contacts.
   await app.register(
     async (v1) => {
-      await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures });
+      await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures, sessions });
+      await v1.register(tokensRoutes, { db });
       await v1.register(leadsRoutes, { db });
       await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });
       await v1.register(botsRoutes, { db, publicUrl: config.publicUrl });

@@ -33,6 +33,14 @@ export interface Config {
   /** Base URL printed in first-start instructions and the OpenAPI servers list. */
   publicUrl: string;
   webhooks: WebhookConfig;
+  panel: {
+    /** requests per signed-in panel session per minute */
+    sessionLimit: number;
+    /** sign-in attempts per client address per minute */
+    loginAddressLimit: number;
+    /** sign-in attempts per email per 15 minutes */
+    loginEmailLimit: number;
+  };
   widget: {
     /** requests per client address per minute on the public widget API */
     addressLimit: number;
@@ -134,6 +142,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxAttempts: int('LEADBOX_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
       disableAfterFailures: int('LEADBOX_WEBHOOK_DISABLE_AFTER', 30, 1, 10_000),
       pollMs: int('LEADBOX_WEBHOOK_POLL_MS', 500, 10, 60_000),
+    },
+    panel: {
+      sessionLimit: int('LEADBOX_PANEL_SESSION_LIMIT', 1200, 1, 1_000_000),
+      loginAddressLimit: int('LEADBOX_LOGIN_ADDRESS_LIMIT', 10, 1, 1_000_000),
+      loginEmailLimit: int('LEADBOX_LOGIN_EMAIL_LIMIT', 10, 1, 1_000_000),
     },
     widget: {
       addressLimit: int('LEADBOX_WIDGET_ADDRESS_LIMIT', 600, 1, 1_000_000),

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Limiters } from './app.js';
-import { memoryLimiters } from './app.js';
+import { memoryLimiters, panelLimiters } from './app.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { type LiveBus, memoryLiveBus, redisLiveBus } from './lib/live-bus.js';
@@ -23,6 +23,7 @@ export function redisLimiters(config: Config, redis: Redis): Limiters {
     authFailures: redisRateLimiter(redis, config.rateLimits.authFailures, `${prefix}:rl:auth-fail`),
     widgetAddress: redisRateLimiter(redis, { points: config.widget.addressLimit, windowSeconds: 60 }, `${prefix}:rl:widget-ip`),
     widgetSession: redisRateLimiter(redis, { points: config.widget.sessionLimit, windowSeconds: 60 }, `${prefix}:rl:widget-session`),
+    ...panelLimiters(config, (limit, name) => redisRateLimiter(redis, limit, `${prefix}:rl:${name}`)),
   };
 }
 

@@ -50,6 +50,9 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     application_name: 'leadbox',
   });
+  // An idle connection the server closes (a restart, a failover, an admin) is dropped from the
+  // pool and replaced on next use; without a listener its error would end the process.
+  pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   const parsed = new URL(url);
   return { db, dialect: 'postgres', location: `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`, close: () => db.destroy() };

@@ -19,6 +19,7 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'webhookDeliveries', key: ['accountId', 'id'] },
   { table: 'accountNotifications', key: ['accountId', 'id'] },
   { table: 'messages', key: ['accountId', 'id'] },
+  { table: 'agentSessions', key: ['accountId', 'id'] },
 ];
 
 export const DUMP_FORMAT = 'leadbox-dump';

@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003-webhooks.js';
 import * as m0004 from './migrations/0004-messages.js';
 import * as m0005 from './migrations/0005-chat-paging.js';
 import * as m0006 from './migrations/0006-search.js';
+import * as m0007 from './migrations/0007-agent-sessions.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004-messages': m0004,
   '0005-chat-paging': m0005,
   '0006-search': m0006,
+  '0007-agent-sessions': m0007,
 };
 
 export interface MigrationReport {

@@ -186,6 +186,17 @@ export interface MessagesTable {
   createdAt: number;
 }
 
+export interface AgentSessionsTable {
+  accountId: string;
+  id: string;
+  agentId: string;
+  tokenHash: string;
+  /** sent back by the panel in X-CSRF-Token on every write */
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface ContactTagsTable {
   accountId: string;
   contactId: string;
@@ -236,4 +247,5 @@ export interface DB {
   webhookDeliveries: WebhookDeliveriesTable;
   accountNotifications: AccountNotificationsTable;
   messages: MessagesTable;
+  agentSessions: AgentSessionsTable;
 }

@@ -1,8 +1,11 @@
+import { timingSafeEqual } from 'node:crypto';
+import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import type { RateLimitDecision, RateLimiter } from '../lib/rate-limiter.js';
+import { resolveSession } from '../modules/auth/auth.service.js';
 import { type Actor, authenticateToken } from '../modules/tokens/tokens.service.js';
 
 declare module 'fastify' {
@@ -25,6 +28,8 @@ export type TokenExtraction = { token: string } | { problem: Exclude<AuthProblem
 
 export interface GuardOptions {
   db: Kysely<DB>;
+  /** a signed-in panel session (cookie) is accepted too, with its own budget */
+  sessions?: { cookieName: string; limiter: RateLimiter };
   /** requests per token */
   limiter: RateLimiter;
   /** failed authentications per client address */
@@ -59,6 +64,10 @@ export function apiGuard(options: GuardOptions) {
       throw rateLimited(addressState);
     }
     const extracted = options.extractToken(request);
+    const cookie = options.sessions ? request.cookies?.[options.sessions.cookieName] : undefined;
+    if ('problem' in extracted && extracted.problem === 'missing' && cookie && options.sessions) {
+      return sessionGuard(options.db, options.sessions.limiter, cookie, request, reply);
+    }
     const actor = 'token' in extracted ? await authenticateToken(options.db, extracted.token) : null;
     if (!actor) {
       const failure = await options.failures.consume(addressKey);
@@ -71,6 +80,31 @@ export function apiGuard(options: GuardOptions) {
     if (!decision.allowed) throw rateLimited(decision);
     request.actor = actor;
   };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A panel session: the cookie names it; a write must also carry its CSRF token in X-CSRF-Token. */
+async function sessionGuard(
+  db: Kysely<DB>,
+  limiter: RateLimiter,
+  cookie: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const session = await resolveSession(db, cookie);
+  if (!session) throw new AppError('UNAUTHORIZED', 'the session has ended; sign in again', { meta: { problem: 'invalid' } });
+  if (!SAFE_METHODS.has(request.method)) {
+    const sent = String(request.headers['x-csrf-token'] ?? '');
+    const expected = Buffer.from(session.csrfToken);
+    if (sent.length !== expected.length || !timingSafeEqual(Buffer.from(sent), expected)) {
+      throw new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for this session');
+    }
+  }
+  const decision = await limiter.consume(`session:${session.sessionId}`);
+  setRateLimitHeaders(reply, decision);
+  if (!decision.allowed) throw rateLimited(decision);
+  request.actor = { accountId: session.accountId, tokenId: `session:${session.sessionId}`, agentId: session.agent.id };
 }
 
 /** The actor of a guarded route; a route outside a guard calling this is a programming error. */

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
+import { hashPassword } from '../../lib/passwords.js';
 import { createAgent } from '../agents/agents.service.js';
 import { createBot } from '../bots/bots.service.js';
 import { createToken } from '../tokens/tokens.service.js';
@@ -14,6 +15,8 @@ export interface NewAccount {
   agentId: string;
   token: string;
   ownerEmail: string;
+  /** set when the account was created with a sign-in password for its owner */
+  ownerPassword?: string;
 }
 
 /** PollyBot names the account a workspace; its id is the customer id behind `ws_`. */
@@ -35,7 +38,7 @@ export async function createAccount(
 /** The same, inside a transaction the caller holds. */
 export async function createAccountIn(
   trx: Kysely<DB>,
-  input: { name: string; ownerName?: string; ownerEmail?: string; botName?: string },
+  input: { name: string; ownerName?: string; ownerEmail?: string; botName?: string; ownerPassword?: string },
   now = Date.now(),
 ): Promise<NewAccount> {
   const name = input.name.trim();
@@ -45,5 +48,21 @@ export async function createAccountIn(
   const ownerEmail = input.ownerEmail ?? `owner@${customerId}.leadbox.local`;
   const agent = await createAgent(trx, customerId, { name: input.ownerName ?? 'Owner', email: ownerEmail, role: 'owner' }, now);
   const { token } = await createToken(trx, customerId, { name: 'default' }, now);
-  return { customerId, workspaceId: workspaceIdOf(customerId), botId: bot.id, agentId: agent.id, token, ownerEmail };
+  if (input.ownerPassword) {
+    await trx
+      .updateTable('agents')
+      .set({ passwordHash: await hashPassword(input.ownerPassword) })
+      .where('accountId', '=', customerId)
+      .where('id', '=', agent.id)
+      .execute();
+  }
+  return {
+    customerId,
+    workspaceId: workspaceIdOf(customerId),
+    botId: bot.id,
+    agentId: agent.id,
+    token,
+    ownerEmail,
+    ownerPassword: input.ownerPassword,
+  };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { lockKey } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
+import { generatePassword } from '../../lib/passwords.js';
 import { countAccounts } from './accounts.repository.js';
 import { createAccountIn, type NewAccount } from './accounts.service.js';
 
@@ -12,7 +13,13 @@ export async function ensureDefaultAccount(db: Kysely<DB>): Promise<NewAccount |
   return db.transaction().execute(async (trx) => {
     await lockKey(trx, 'leadbox:first-start');
     if ((await countAccounts(trx)) > 0) return null;
-    return createAccountIn(trx, { name: 'Default account', botName: 'Website bot', ownerName: 'Owner', ownerEmail: 'owner@leadbox.local' });
+    return createAccountIn(trx, {
+      name: 'Default account',
+      botName: 'Website bot',
+      ownerName: 'Owner',
+      ownerEmail: 'owner@leadbox.local',
+      ownerPassword: generatePassword(),
+    });
   });
 }
 
@@ -25,6 +32,9 @@ export function firstStartMessage(account: NewAccount, baseUrl: string): string 
     `  workspaceId  ${account.workspaceId}`,
     `  botId        ${account.botId}`,
     `  owner agent  ${account.agentId} (${account.ownerEmail})`,
+    ...(account.ownerPassword
+      ? [`  password     ${account.ownerPassword}   (signs in as ${account.ownerEmail}: POST /api/v1/auth/login)`]
+      : []),
     `  API token    ${account.token}`,
     '',
     'Try it:',

@@ -87,6 +87,7 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Li
         operationId: 'chatEvents',
         summary: 'Server-Sent Events: new messages of a chat as they happen (visitor, bot, agents)',
         params: Params,
+        response: errorResponses,
       },
     },
     async (request, reply) => {

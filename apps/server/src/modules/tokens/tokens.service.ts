@@ -18,7 +18,10 @@ export interface TokenInfo {
 
 export interface Actor {
   accountId: string;
+  /** the API token, or `session:<id>` for a signed-in panel session */
   tokenId: string;
+  /** the signed-in agent (panel sessions only) */
+  agentId?: string;
 }
 
 /** lastUsedAt is written at most once per this interval per token, not on every request. */

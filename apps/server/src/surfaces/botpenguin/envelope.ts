@@ -5,6 +5,7 @@ import type { AppError, ErrorCode } from '../../lib/errors.js';
 const MESSAGES: Record<ErrorCode, string> = {
   VALIDATION_ERROR: 'Bad request / invalid parameters',
   UNAUTHORIZED: 'Unauthorized request',
+  FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'Request body is too large',

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
-import { apiGuard } from '../../plugins/api-guard.js';
+import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
 import { toAppError } from '../../plugins/errors.js';
 import { extractBotPenguinToken } from './auth.js';
 import { renderBotPenguinError } from './envelope.js';
@@ -13,6 +13,8 @@ export interface BotPenguinSurfaceOptions {
   db: Kysely<DB>;
   limiter: RateLimiter;
   failures: RateLimiter;
+  /** accept a signed-in panel session as well as a token */
+  sessions?: GuardOptions['sessions'];
 }
 
 /** The /inbox scope: token guard and rate limit, and every error and 404 in the vendor's envelope. */

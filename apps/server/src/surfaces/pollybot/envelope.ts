@@ -34,6 +34,8 @@ export function renderPollyBotError(e: AppError): PollyBotError {
     }
     case 'UNAUTHORIZED':
       return { success: false, ...AUTH[(e.meta.problem as AuthProblem | undefined) ?? 'invalid'] };
+    case 'FORBIDDEN':
+      return { success: false, error: e.message, code: 'FORBIDDEN' };
     case 'NOT_FOUND':
       if (e.meta.resource === 'chatbot') return { success: false, error: 'Chatbot not found or access denied', code: 'CHATBOT_NOT_FOUND' };
       if (e.meta.resource === 'lead') return { success: false, error: 'Lead not found', code: 'LEAD_NOT_FOUND' };

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
-import { apiGuard } from '../../plugins/api-guard.js';
+import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
 import { toAppError } from '../../plugins/errors.js';
 import { extractPollyBotToken } from './auth.js';
 import { renderPollyBotError } from './envelope.js';
@@ -14,6 +14,8 @@ export interface PollyBotSurfaceOptions {
   db: Kysely<DB>;
   limiter: RateLimiter;
   failures: RateLimiter;
+  /** accept a signed-in panel session as well as a token */
+  sessions?: GuardOptions['sessions'];
 }
 
 const ajvOptions = { allErrors: true, verbose: true, useDefaults: true, removeAdditional: false, strict: false } as const;

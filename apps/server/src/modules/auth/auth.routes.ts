@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import type { RateLimiter } from '../../lib/rate-limiter.js';
+import { setRateLimitHeaders } from '../../plugins/api-guard.js';
+import { toAppError } from '../../plugins/errors.js';
+import { errorResponses, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
+import { login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
+
+export const SESSION_COOKIE = 'leadbox_session';
+const tags = ['Panel sign-in'];
+const SessionInfo = Type.Object({
+  customerId: Type.String(),
+  csrfToken: Type.String({ description: 'send it back as X-CSRF-Token on every write made with the session cookie' }),
+  agent: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() }),
+});
+
+export interface AuthRoutesOptions {
+  db: Kysely<DB>;
+  /** sign-in attempts per client address, and per email */
+  limiters: { address: RateLimiter; email: RateLimiter };
+  secureCookie: boolean;
+}
+
+/** Agents sign in to the panel: an HttpOnly, SameSite=Lax session cookie plus a CSRF token. */
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, limiters, secureCookie }) => {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(appError.status).send(renderPollyBotError(appError));
+  });
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: secureCookie };
+
+  app.post(
+    '/login',
+    {
+      schema: {
+        tags,
+        operationId: 'login',
+        summary: 'Sign an agent in (sets the session cookie)',
+        body: Type.Object({
+          email: Type.String({ minLength: 3, maxLength: 254 }),
+          password: Type.String({ minLength: 1, maxLength: 200 }),
+          customerId: Type.Optional(Type.String({ maxLength: 24 })),
+        }),
+        response: { 200: Type.Object({ success: Type.Literal(true), data: SessionInfo }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      for (const [limiter, key] of [
+        [limiters.address, `ip:${request.ip}`],
+        [limiters.email, `email:${email}`],
+      ] as const) {
+        const decision = await limiter.consume(key);
+        if (!decision.allowed) {
+          setRateLimitHeaders(reply, decision);
+          throw new AppError('RATE_LIMITED', 'Too many sign-in attempts', {
+            meta: {
+              limit: decision.limit,
+              remaining: 0,
+              resetTime: Math.ceil(decision.resetAtMs / 1000),
+              retryAfter: decision.retryAfterSeconds,
+            },
+          });
+        }
+      }
+      const { token, session } = await login(db, { ...request.body, customerId: request.body.customerId?.toLowerCase() });
+      reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
+      return { success: true as const, data: { customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent } };
+    },
+  );
+
+  app.get(
+    '/me',
+    {
+      schema: {
+        tags,
+        operationId: 'currentSession',
+        summary: 'The signed-in agent',
+        response: { 200: Type.Object({ success: Type.Literal(true), data: SessionInfo }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const session = await resolveSession(db, request.cookies[SESSION_COOKIE] ?? '');
+      if (!session) throw new AppError('UNAUTHORIZED', 'not signed in', { meta: { problem: 'missing' } });
+      return { success: true as const, data: { customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent } };
+    },
+  );
+
+  app.post(
+    '/logout',
+    {
+      schema: {
+        tags,
+        operationId: 'logout',
+        summary: 'End the session',
+        response: { 200: Type.Object({ success: Type.Literal(true) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await resolveSession(db, request.cookies[SESSION_COOKIE] ?? '');
+      if (session) {
+        if (request.headers['x-csrf-token'] !== session.csrfToken)
+          throw new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for this session');
+        await logout(db, session.accountId, session.sessionId);
+      }
+      reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return { success: true as const };
+    },
+  );
+};

@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../../db/schema.js';
+import { toIso } from '../../lib/time.js';
+import { actorOf } from '../../plugins/api-guard.js';
+import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { createToken, listAccountTokens, revokeAccountToken, type TokenInfo } from './tokens.service.js';
+
+const tags = ['API tokens'];
+const Token = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  hint: Type.String({ description: 'the prefix and last four characters, to recognise it' }),
+  createdAt: Type.String(),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()], { description: 'to the minute' }),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+});
+const toRecord = (t: TokenInfo) => ({
+  id: t.id,
+  name: t.name,
+  hint: t.hint,
+  createdAt: toIso(t.createdAt) as string,
+  lastUsedAt: toIso(t.lastUsedAt),
+  revokedAt: toIso(t.revokedAt),
+});
+
+/** The account's API tokens ("More → API Tokens"): the token itself is shown once, at creation. */
+export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+  app.get(
+    '/tokens',
+    {
+      schema: {
+        tags,
+        operationId: 'listTokens',
+        summary: 'List API tokens',
+        response: {
+          200: Type.Object({ success: Type.Literal(true), data: Type.Object({ tokens: Type.Array(Token) }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({
+      success: true as const,
+      data: { tokens: (await listAccountTokens(db, actorOf(request).accountId)).map(toRecord) },
+    }),
+  );
+  app.post(
+    '/tokens',
+    {
+      schema: {
+        tags,
+        operationId: 'createToken',
+        summary: 'Create an API token',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        response: {
+          201: Type.Object({
+            success: Type.Literal(true),
+            data: Type.Object({ ...Token.properties, token: Type.String({ description: 'shown only now' }) }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { token, info } = await createToken(db, actorOf(request).accountId, { name: request.body.name });
+      return reply.code(201).send({ success: true as const, data: { ...toRecord(info), token } });
+    },
+  );
+  app.delete(
+    '/tokens/:id',
+    {
+      schema: {
+        tags,
+        operationId: 'revokeToken',
+        summary: 'Revoke an API token: it stops working at once',
+        params: Type.Object({ id: Type.String({ maxLength: 24 }) }),
+        response: { 200: Type.Object({ success: Type.Literal(true), data: Type.Object({ id: Type.String() }) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await revokeAccountToken(db, actorOf(request).accountId, request.params.id);
+      return { success: true as const, data: { id: request.params.id } };
+    },
+  );
+};

@@ -23,6 +23,7 @@ import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
 import { toAppError } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { registerPanel } from './plugins/panel-static.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
 import { pollyBotSurface } from './surfaces/pollybot/index.js';
 
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await registerOpenApi(app, config.publicUrl);
 
+  await registerPanel(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   // Ready when every dependency answers within a second; a load balancer stops routing here otherwise.
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

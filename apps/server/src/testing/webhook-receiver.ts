@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 export interface Received {
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary event payloads
   json: { id: string; type: string; data: any; [key: string]: unknown };
   answered: number;
 }

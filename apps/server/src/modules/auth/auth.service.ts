@@ -38,7 +38,10 @@ export async function login(
     .execute();
   const matching = [];
   for (const agent of candidates) if (await verifyPassword(input.password, agent.passwordHash)) matching.push(agent);
-  if (candidates.length === 0) await verifyPassword(input.password, await (decoy ??= hashPassword('decoy-password')));
+  if (candidates.length === 0) {
+    decoy ??= hashPassword('decoy-password');
+    await verifyPassword(input.password, await decoy);
+  }
   if (matching.length === 0) throw new AppError('UNAUTHORIZED', 'Wrong email or password', { meta: { problem: 'invalid' } });
   if (matching.length > 1) {
     throw AppError.validation([{ field: 'customerId', message: 'this email signs in to several accounts: say which one' }]);

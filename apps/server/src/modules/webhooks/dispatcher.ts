@@ -93,7 +93,7 @@ export function startDispatcher(
           .where('accountId', '=', sub.accountId)
           .where('id', '=', sub.id)
           .executeTakeFirst();
-        if (!subscription || subscription.enabled !== 1 || subscription.leaseOwner !== owner) return attempts;
+        if (subscription?.enabled !== 1 || subscription.leaseOwner !== owner) return attempts;
         const head = await db
           .selectFrom('webhookDeliveries')
           .selectAll()

@@ -18,7 +18,12 @@ describeEachDialect(
     const signIn = async (email = 'owner@a.test', password = PASSWORD, remoteAddress = `10.0.1.${++addresses}`) => {
       const res = await ctx().app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress });
       const cookie = res.cookies.find((c) => c.name === 'leadbox_session');
-      return { res, cookie: cookie ? `leadbox_session=${cookie.value}` : '', json: res.json() as { data: { customerId: string; csrfToken: string; agent: { email: string } } }, raw: cookie };
+      return {
+        res,
+        cookie: cookie ? `leadbox_session=${cookie.value}` : '',
+        json: res.json() as { data: { customerId: string; csrfToken: string; agent: { email: string } } },
+        raw: cookie,
+      };
     };
     const withSession = (cookie: string, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, csrf?: string) =>
       call(ctx().app, method, url, { body, headers: { cookie, ...(csrf ? { 'x-csrf-token': csrf } : {}) } });

@@ -1,0 +1,126 @@
+import { type FormEvent, useState } from 'react';
+import { api, type Bot, call, type LeadFlow } from '../api';
+import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { useAsync } from '../use-async';
+
+export function Bots() {
+  const [bots, reload] = useAsync(async () => (await call(api.GET('/api/v1/bots'))).data.bots, []);
+  return (
+    <section aria-labelledby="bots-title">
+      <div className="page-head">
+        <h1 id="bots-title">Bots</h1>
+        <p className="muted">Put a bot's snippet on your website, before &lt;/body&gt;, and its chat widget appears there.</p>
+      </div>
+      {bots.status === 'loading' && <Spinner label="Loading bots…" />}
+      {bots.status === 'error' && <ErrorNote message={bots.message} retry={reload} />}
+      {bots.status === 'ready' && bots.data.length === 0 && <Empty title="No bots yet" />}
+      {bots.status === 'ready' && bots.data.map((bot) => <BotCard key={bot.id} bot={bot} />)}
+    </section>
+  );
+}
+
+function BotCard({ bot }: { bot: Bot }) {
+  const [showFlow, setShowFlow] = useState(false);
+  const flowId = `flow-${bot.id}`;
+  return (
+    <article className="card bot" aria-labelledby={`bot-${bot.id}`}>
+      <div className="profile-head">
+        <div>
+          <h2 id={`bot-${bot.id}`}>{bot.name}</h2>
+          <p className="muted">
+            {bot.platform} · created {formatDate(bot.createdAt)} ·{' '}
+            <a href={bot.pageUrl} target="_blank" rel="noreferrer">
+              Try it
+            </a>
+          </p>
+        </div>
+      </div>
+      <h3 className="label">Embed snippet</h3>
+      <div className="snippet">
+        <pre>
+          <code>{bot.embedSnippet}</code>
+        </pre>
+        <CopyButton text={bot.embedSnippet} label="Copy snippet" />
+      </div>
+      <button type="button" className="btn" aria-expanded={showFlow} aria-controls={flowId} onClick={() => setShowFlow((v) => !v)}>
+        {showFlow ? 'Hide lead-capture flow' : 'Lead-capture flow settings'}
+      </button>
+      {showFlow && (
+        <div id={flowId}>
+          <FlowForm botId={bot.id} />
+        </div>
+      )}
+    </article>
+  );
+}
+
+const STEPS = ['name', 'email', 'phone'] as const;
+
+function FlowForm({ botId }: { botId: string }) {
+  const [flow, reload, setFlow] = useAsync(
+    async () => (await call(api.GET('/api/v1/bots/{botId}/flow', { params: { path: { botId } } }))).data,
+    [botId],
+  );
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+
+  const save = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const text = (name: string) => String(f.get(name) ?? '').trim();
+    const body: LeadFlow = {
+      enabled: f.get('enabled') === 'on',
+      greeting: text('greeting'),
+      steps: STEPS.filter((s) => f.get(`step-${s}`) === 'on'),
+      questions: { name: text('q-name'), email: text('q-email'), phone: text('q-phone') },
+      invalid: { email: text('invalid-email'), phone: text('invalid-phone') },
+      closing: text('closing'),
+    };
+    setResult(null);
+    try {
+      setFlow((await call(api.PUT('/api/v1/bots/{botId}/flow', { params: { path: { botId } }, body }))).data);
+      setResult({ ok: true, message: 'Saved. New chats use these settings.' });
+    } catch (e) {
+      setResult({ ok: false, message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  if (flow.status === 'loading') return <Spinner label="Loading the flow…" />;
+  if (flow.status === 'error') return <ErrorNote message={flow.message} retry={reload} />;
+  const f = flow.data;
+  const area = (name: string, label: string, value: string) => (
+    <label className="field field-wide">
+      <span>{label}</span>
+      <textarea name={name} defaultValue={value} rows={2} required maxLength={1000} />
+    </label>
+  );
+  return (
+    <form className="flow" onSubmit={save} aria-label="Lead-capture flow">
+      <label className="check">
+        <input type="checkbox" name="enabled" defaultChecked={f.enabled} /> Ask visitors for their details
+      </label>
+      {area('greeting', 'Greeting', f.greeting)}
+      <fieldset>
+        <legend>Ask for (in this order; fields the contact already has are skipped)</legend>
+        {STEPS.map((s) => (
+          <label key={s} className="check">
+            <input type="checkbox" name={`step-${s}`} defaultChecked={f.steps.includes(s)} /> {s}
+          </label>
+        ))}
+      </fieldset>
+      {area('q-name', 'Question for the name', f.questions.name)}
+      {area('q-email', 'Question for the email', f.questions.email)}
+      {area('q-phone', 'Question for the phone', f.questions.phone)}
+      {area('invalid-email', 'When the email is not valid', f.invalid.email)}
+      {area('invalid-phone', 'When the phone is not valid', f.invalid.phone)}
+      {area('closing', 'Closing message', f.closing)}
+      {result && (
+        <p className={result.ok ? 'note note-ok' : 'note note-error'} role={result.ok ? 'status' : 'alert'}>
+          {result.message}
+        </p>
+      )}
+      <button type="submit" className="btn btn-primary">
+        Save flow
+      </button>
+    </form>
+  );
+}

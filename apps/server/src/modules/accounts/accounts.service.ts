@@ -27,7 +27,7 @@ export function workspaceIdOf(customerId: string): string {
 /** An account ready to use: one website bot, one owner agent and one API token, created together. */
 export async function createAccount(
   db: Kysely<DB>,
-  input: { name: string; ownerName?: string; ownerEmail?: string; botName?: string },
+  input: { name: string; ownerName?: string; ownerEmail?: string; botName?: string; ownerPassword?: string },
   now = Date.now(),
 ): Promise<NewAccount> {
   const name = input.name.trim();

@@ -9,6 +9,7 @@ import type { Database } from './db/database.js';
 import { AppError } from './lib/errors.js';
 import { type LiveBus, memoryLiveBus } from './lib/live-bus.js';
 import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
+import { agentsRoutes } from './modules/agents/agents.routes.js';
 import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
 import { botsRoutes } from './modules/bots/bots.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
@@ -162,6 +163,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (v1) => {
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures, sessions });
       await v1.register(tokensRoutes, { db });
+      await v1.register(agentsRoutes, { db });
       await v1.register(leadsRoutes, { db });
       await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });
       await v1.register(botsRoutes, { db, publicUrl: config.publicUrl });

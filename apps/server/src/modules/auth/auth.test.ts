@@ -98,6 +98,16 @@ describeEachDialect(
       assert.equal((await signIn('owner@a.test', PASSWORD, '10.9.9.10')).res.statusCode, 200, 'another address is not affected');
     });
 
+    it("lists the account's agents, and only them", async () => {
+      const { cookie } = await signIn();
+      const agents = await withSession(cookie, 'GET', '/api/v1/agents');
+      assert.equal(agents.statusCode, 200);
+      assert.deepEqual(
+        agents.json.data.agents.map((a: { email: string; role: string }) => [a.email, a.role]),
+        [['owner@a.test', 'owner']],
+      );
+    });
+
     it('manages API tokens: shown once, listed by hint, revoked', async () => {
       const { cookie, json } = await signIn();
       const created = await withSession(cookie, 'POST', '/api/v1/tokens', { name: 'zapier' }, json.data.csrfToken);
@@ -120,5 +130,5 @@ describeEachDialect(
       assert.equal(other.statusCode, 404);
     });
   },
-  { env: { LEADBOX_LOGIN_ADDRESS_LIMIT: '3' } },
+  { env: { LEADBOX_LOGIN_ADDRESS_LIMIT: '3', LEADBOX_LOGIN_EMAIL_LIMIT: '100' } },
 );

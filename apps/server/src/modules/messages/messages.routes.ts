@@ -37,6 +37,7 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Li
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
           before: Type.Optional(Type.String({ maxLength: 24 })),
           after: Type.Optional(Type.String({ maxLength: 24 })),
+          latest: Type.Optional(Type.Boolean({ description: 'without before/after: the newest page instead of the oldest' })),
         }),
         response: {
           200: Type.Object({ success: Type.Literal(true), data: Type.Object({ messages: Type.Array(Message) }) }),

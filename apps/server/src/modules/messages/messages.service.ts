@@ -95,7 +95,7 @@ export async function listMessages(
   db: Db,
   accountId: string,
   chatId: string,
-  q: { limit: number; before?: string; after?: string },
+  q: { limit: number; before?: string; after?: string; latest?: boolean },
 ): Promise<MessageRow[]> {
   const [row] = await findContactRows(db, accountId, [chatId]);
   if (!row) throw new AppError('NOT_FOUND', 'Chat not found', { meta: { resource: 'chat' } });
@@ -115,6 +115,11 @@ export async function listMessages(
     throw AppError.validation([{ field: q.before ? 'before' : 'after', message: 'is not a message of this chat' }]);
   let query = db.selectFrom('messages').selectAll().where('accountId', '=', accountId).where('contactId', '=', chatId);
   if (after) query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '>', eb.tuple(after.createdAt, after.id)));
+  if (q.latest && !before && !after) {
+    // The newest page: read backwards, then return oldest first.
+    const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.reverse();
+  }
   if (before) {
     // The page just before an anchor: read backwards, then return oldest first.
     const rows = await query

@@ -49,6 +49,11 @@ describeEachDialect('chat messages', (ctx) => {
       next.json.data.messages.map((m: { text: string }) => m.text),
       ['m3', 'm4', 'm5'],
     );
+    const latest = await v1('GET', `/chats/${chat._id}/messages?limit=2&latest=true`);
+    assert.deepEqual(
+      latest.json.data.messages.map((m: { text: string }) => m.text),
+      ['m5', 'm6'],
+    );
     const back = await v1('GET', `/chats/${chat._id}/messages?limit=2&before=${next.json.data.messages[0].id}`);
     assert.deepEqual(
       back.json.data.messages.map((m: { text: string }) => m.text),

@@ -132,7 +132,7 @@ export function toMarkdown(r: Results): string {
   const m = r.machine;
   lines.push(`# leadbox benchmark (${r.mode}, ${r.database.dialect})`, '');
   lines.push(
-    `${r.date.slice(0, 10)} · \`npm run bench\`${r.mode === 'smoke' ? ' -- --smoke' : ''} · see bench/README.md for how to read this`,
+    `${r.date.slice(0, 16).replace('T', ' ')} UTC · commit ${r.revision.commit}${r.revision.serverChanged ? ' (with uncommitted server changes)' : ''} · \`npm run bench${r.mode === 'smoke' ? ' -- --smoke' : ''}\` · how to read this: [bench/README.md](../README.md)`,
     '',
   );
   if (r.otherLoad.maxDuringRuns > 0.05 || r.otherLoad.before > 0.05) {
@@ -156,19 +156,19 @@ export function toMarkdown(r: Results): string {
 
   lines.push('## Operations', '');
   lines.push(
-    'leadbox and the ceiling (bare Fastify, same routes and validation, same response bytes from memory) under the same load; latencies in ms. "alone" is one connection by itself.',
+    'leadbox and the ceiling (bare Fastify, same routes and validation, same response bytes from memory) under the same load; latencies in ms. "alone" is one connection by itself. "CPU ms/req" is the CPU time of the server process per request (SQLite runs inside it; PostgreSQL work is not counted there). "other load" is the share of the machine other processes used during the run.',
     '',
   );
   lines.push(
-    '| operation | conns | leadbox req/s | p50 | p95 | p99 | ceiling req/s | ceiling p50 | ceiling p99 | ratio | alone p50 / p95 | bytes | non-2xx / errors | other load |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | conns | leadbox req/s | p50 | p95 | p99 | ceiling req/s | ceiling p50 | ceiling p99 | ratio | alone p50 / p95 | CPU ms/req leadbox / ceiling | bytes | non-2xx / errors | other load |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const o of r.operations) {
     const l = o.leadbox;
     const c = o.ceiling;
     const rows = o.rowsPerRequest ? ` (${fmt(l.rps * o.rowsPerRequest, 0)} rows/s)` : '';
     lines.push(
-      `| ${o.title} | ${l.connections} | ${fmt(l.rps)}${rows} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.p99)} | ${fmt(c?.rps)} | ${fmt(c?.p50)} | ${fmt(c?.p99)} | ${pct(o.ratio)} | ${o.probe ? `${fmt(o.probe.p50)} / ${fmt(o.probe.p95)}` : '–'} | ${fmt(o.responseBytes, 0)} | ${l.non2xx} / ${l.errors + l.timeouts} | ${pct(Math.max(l.foreignCpu ?? 0, c?.foreignCpu ?? 0, o.probe?.foreignCpu ?? 0))} |`,
+      `| ${o.title} | ${l.connections} | ${fmt(l.rps)}${rows} | ${fmt(l.p50)} | ${fmt(l.p95)} | ${fmt(l.p99)} | ${fmt(c?.rps)} | ${fmt(c?.p50)} | ${fmt(c?.p99)} | ${pct(o.ratio)} | ${o.probe ? `${fmt(o.probe.p50)} / ${fmt(o.probe.p95)}` : '–'} | ${fmt(l.cpuMsPerRequest, 2)} / ${fmt(c?.cpuMsPerRequest, 2)} | ${fmt(o.responseBytes, 0)} | ${l.non2xx} / ${l.errors + l.timeouts} | ${pct(Math.max(l.foreignCpu ?? 0, c?.foreignCpu ?? 0, o.probe?.foreignCpu ?? 0))} |`,
     );
   }
   lines.push('');

@@ -21,7 +21,16 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { generate, type Manifest } from './generate.js';
 import { type LoadResult, load } from './lib/load.js';
-import { type ChildServer, cpuMeter, memoryOf, postgresPids, sampleMemory, startNodeServer } from './lib/processes.js';
+import {
+  type ChildServer,
+  CLOCK_TICKS,
+  cpuMeter,
+  memoryOf,
+  postgresPids,
+  processJiffies,
+  sampleMemory,
+  startNodeServer,
+} from './lib/processes.js';
 import { type BenchTarget, createTarget, existingTarget } from './lib/target.js';
 import { buildOperations, type Operation, type OperationSettings } from './operations.js';
 import { measureRawRates, type RawRate } from './raw-db.js';
@@ -61,7 +70,7 @@ function settingsFor(smoke: boolean, o: BenchOptions) {
     // autocannon rounds a run up to whole seconds: the smoke mode leaves the one-connection probes out.
     probeSeconds: smoke ? 0 : 3,
     warmupSeconds: smoke ? 0 : 3,
-    quietWaitSeconds: smoke ? 0 : 600,
+    quietWaitSeconds: smoke ? 0 : 60,
     rawSeconds: smoke ? 0.3 : 5,
     rawBatchRows: smoke ? 1_000 : 10_000,
   };
@@ -144,7 +153,7 @@ async function drained(url: string, timeoutMs = 180_000): Promise<void> {
 }
 
 const line = (name: string, l: LoadResult) =>
-  `${name.padEnd(30)} ${l.rps.toFixed(1).padStart(9)} req/s  p50 ${l.p50.toFixed(1).padStart(7)}  p95 ${l.p95.toFixed(1).padStart(7)}  p99 ${l.p99.toFixed(1).padStart(7)} ms  non-2xx ${l.non2xx}  errors ${l.errors + l.timeouts}${l.foreignCpu ? `  other load ${Math.round(l.foreignCpu * 100)}%` : ''}`;
+  `${name.padEnd(30)} ${l.rps.toFixed(1).padStart(9)} req/s  cpu ${(l.cpuMsPerRequest ?? 0).toFixed(2).padStart(6)} ms/req  p50 ${l.p50.toFixed(1).padStart(7)}  p95 ${l.p95.toFixed(1).padStart(7)}  p99 ${l.p99.toFixed(1).padStart(7)} ms  non-2xx ${l.non2xx}  errors ${l.errors + l.timeouts}${l.foreignCpu ? `  other load ${Math.round(l.foreignCpu * 100)}%` : ''}`;
 
 export async function runBenchmark(o: BenchOptions): Promise<Results> {
   const log = o.log ?? ((s: string) => console.log(s));
@@ -233,17 +242,22 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
       ceiling = await startNodeServer({ script: path.join(root, 'bench/ceiling-server.ts'), readyPath: '/healthz', env: {} });
     }
 
-    // One request of each operation: it must succeed, and the ceiling answers with the same bytes.
+    // One request of each operation, just before it runs (an import sample adds rows): it must
+    // succeed, and the ceiling answers that operation with the same bytes.
     const bodies: Record<string, string> = {};
-    for (const op of operations) if (op.kind !== 'mixed') bodies[op.name] = await sample(server.url, op);
-    if (ceiling) {
+    const sampled = async (op: Operation) => {
+      if (op.kind === 'mixed' || bodies[op.name] !== undefined) return;
+      bodies[op.name] = await sample(server?.url as string, op);
+      if (!ceiling) return;
       const registered = await fetch(`${ceiling.url}/__bench/responses`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(bodies),
+        body: JSON.stringify({ [op.name]: bodies[op.name] }),
       });
       if (!registered.ok) throw new Error(`ceiling server refused the responses: ${registered.status}`);
-    }
+    };
+    // The mixed workload (and the warm-up) send every kind of request but imports.
+    for (const op of operations) if (op.kind !== 'import') await sampled(op);
     const mixed = operations.find((op) => op.kind === 'mixed') as Operation;
     if (s.warmupSeconds > 0) {
       log(`warming up (${s.warmupSeconds} s each)`);
@@ -254,27 +268,31 @@ export async function runBenchmark(o: BenchOptions): Promise<Results> {
 
     log(`${'operation'.padEnd(30)} ${'throughput'.padStart(15)}  latency`);
     for (const op of selected) {
-      const run = async (url: string, connections = op.connections, duration = op.duration) => {
+      const run = async (who: ChildServer, connections = op.connections, duration = op.duration) => {
+        await quiet(op.name);
         const meter = cpuMeter(ownPids);
-        const result = await load({ url, connections, duration, requests: op.requests(), timeout: op.timeout });
+        const cpuBefore = processJiffies(who.pid);
+        const result = await load({ url: who.url, connections, duration, requests: op.requests(), timeout: op.timeout });
         const { foreignShare } = meter.stop();
-        await drained(url);
-        return { ...result, foreignCpu: foreignShare };
+        // CPU time of the server process per request: unlike req/s, barely moved by other load.
+        const cpuMs = ((processJiffies(who.pid) - cpuBefore) * 1000) / CLOCK_TICKS;
+        await drained(who.url);
+        return { ...result, foreignCpu: foreignShare, cpuMsPerRequest: Math.round((cpuMs / Math.max(result.requests, 1)) * 100) / 100 };
       };
-      await quiet(op.name);
+      await sampled(op);
       const alive = (who: ChildServer) => {
         if (who.child.exitCode !== null || who.child.signalCode !== null) {
           throw new Error(`${op.name}: the server process exited (${who.child.exitCode ?? who.child.signalCode}):\n${who.output()}`);
         }
       };
       const sampler = op.kind === 'mixed' ? sampleMemory(server.pid) : null;
-      const leadbox = await run(server.url);
+      const leadbox = await run(server);
       if (sampler) memory = { ...memory, mixed: sampler.stop() };
       alive(server);
       log(line(op.name, leadbox));
-      const probe = op.probe && s.probeSeconds > 0 ? await run(server.url, 1, s.probeSeconds) : undefined;
+      const probe = op.probe && s.probeSeconds > 0 ? await run(server, 1, s.probeSeconds) : undefined;
       if (probe) log(line('  alone (1 connection)', probe));
-      const ceilingResult = ceiling ? await run(ceiling.url) : undefined;
+      const ceilingResult = ceiling ? await run(ceiling) : undefined;
       if (ceiling) alive(ceiling);
       if (ceilingResult) log(line('  ceiling', ceilingResult));
       const body = op.kind === 'mixed' ? '' : (bodies[op.name] ?? '');

@@ -28,6 +28,8 @@ export interface LoadResult {
   bytes: number;
   /** share of the machine's CPU used by processes other than the benchmark's during the run (0 to 1) */
   foreignCpu?: number;
+  /** CPU time the server process spent per request, in ms (robust to other load, unlike req/s) */
+  cpuMsPerRequest?: number;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

@@ -117,7 +117,11 @@ function jiffies(): { busy: number; total: number } | null {
   }
 }
 
-function processJiffies(pid: number): number {
+/** USER_HZ: the unit of the CPU times in /proc (100 on Linux). */
+export const CLOCK_TICKS = 100;
+
+/** User + system CPU time of a process so far, in clock ticks. */
+export function processJiffies(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,10 +1,12 @@
 // Keyset-paged reads for `leadbox export`: each page starts after the last row of the one before,
 // on the same indexes the API lists use, so a million rows stream in constant memory and constant
 // time per page (OFFSET paging would rescan every row already sent).
+
+import { isPostgres } from '@leadbox/server/db/locks.js';
 import type { DB } from '@leadbox/server/db/schema.js';
 import type { Contact } from '@leadbox/server/modules/contacts/contact.js';
 import { type ContactRow, hydrate } from '@leadbox/server/modules/contacts/contacts.repository.js';
-import type { ContactFilter } from '@leadbox/server/modules/contacts/contacts-search.repository.js';
+import { type ContactFilter, contactFilterConditions } from '@leadbox/server/modules/contacts/contacts-search.repository.js';
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 
 type Eb = ExpressionBuilder<DB, 'contacts'>;
@@ -44,7 +46,7 @@ async function* pages(
 
 /** POST /inbox/users order and filter semantics (contacts-search.repository.ts), without paging by offset. */
 export function contactPages(db: Kysely<DB>, accountId: string, filter: ContactFilter): AsyncGenerator<Contact[]> {
-  return pages(db, accountId, 'createdAt', (eb) => eb.and(contactConditions(eb, filter)));
+  return pages(db, accountId, 'createdAt', (eb) => eb.and(contactFilterConditions(eb, filter, isPostgres(db))));
 }
 
 /** GET /inbox/direct/chats: one bot's widget sessions, leads or the others, newest activity first. */
@@ -76,62 +78,4 @@ function nameOrEmailLike(eb: Eb, text: string): Expression<SqlBool> {
     sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
     sql<SqlBool>`${eb.ref('emailLower')} like ${pattern} escape '\\'`,
   ]);
-}
-
-// The same conditions as `searchContactRows` on the server (which does not export them); the
-// export tests compare the two on the same filters.
-function contactConditions(eb: Eb, f: ContactFilter): Expression<SqlBool>[] {
-  const where: Expression<SqlBool>[] = [];
-  const flag = (column: 'isOnline' | 'userInteracted' | 'isLiveChatActive' | 'hasOrdered', value: boolean | undefined) => {
-    if (value !== undefined) where.push(eb(column, '=', value ? 1 : 0));
-  };
-  const range = (column: 'lastSeenAt' | 'createdAt', r: { from?: number; to?: number } | undefined) => {
-    if (r?.from !== undefined) where.push(eb(column, '>=', r.from));
-    if (r?.to !== undefined) where.push(eb(column, '<=', r.to));
-  };
-  const search = f.searchText?.trim().toLowerCase();
-  if (search) {
-    const options = [nameOrEmailLike(eb, search)];
-    const digits = search.replace(/[\s()+-]/g, '');
-    if (/^\d{3,}$/.test(digits)) options.push(eb('phoneKey', 'like', `%${digits}%`));
-    where.push(eb.or(options));
-  }
-  if (f.tags?.length) {
-    const tags = f.tags;
-    where.push(
-      eb.exists(
-        eb
-          .selectFrom('contactTags as t')
-          .select(sql`1`.as('one'))
-          .whereRef('t.accountId', '=', 'contacts.accountId')
-          .whereRef('t.contactId', '=', 'contacts.id')
-          .where('t.tag', 'in', tags),
-      ),
-    );
-  }
-  if (f.segmentIds?.length) {
-    const segmentIds = f.segmentIds;
-    where.push(
-      eb.exists(
-        eb
-          .selectFrom('segmentMembers as m')
-          .select(sql`1`.as('one'))
-          .whereRef('m.accountId', '=', 'contacts.accountId')
-          .whereRef('m.contactId', '=', 'contacts.id')
-          .where('m.segmentId', 'in', segmentIds),
-      ),
-    );
-  }
-  if (f.statuses?.length) where.push(eb('status', 'in', f.statuses));
-  if (f.botIds?.length) where.push(eb('botId', 'in', f.botIds));
-  if (f.agentIds?.length) where.push(eb('agentId', 'in', f.agentIds));
-  if (f.lastMessageBy?.length) where.push(eb('lastMessageBy', 'in', f.lastMessageBy));
-  flag('isOnline', f.isOnline);
-  flag('userInteracted', f.userInteracted);
-  flag('isLiveChatActive', f.isLiveChatActive);
-  flag('hasOrdered', f.hasOrdered);
-  range('lastSeenAt', f.lastSeenAt);
-  range('createdAt', f.createdAt);
-  if (f.contactsOnly) where.push(eb('isContact', '=', 1));
-  return where;
 }

@@ -51,7 +51,8 @@ function searchCondition(eb: Eb, search: string, postgres: boolean): Expression<
   return eb.and([sql<SqlBool>`contacts.rowid in (select rowid from contacts_search where contacts_search match ${match})`, anyField]);
 }
 
-function conditions(eb: Eb, f: ContactFilter, postgres: boolean): Expression<SqlBool>[] {
+/** The WHERE terms of a filter on `contacts` (also used by the CLI's streamed export). */
+export function contactFilterConditions(eb: Eb, f: ContactFilter, postgres: boolean): Expression<SqlBool>[] {
   const where: Expression<SqlBool>[] = [];
   const flag = (column: 'isOnline' | 'userInteracted' | 'isLiveChatActive' | 'hasOrdered', value: boolean | undefined) => {
     if (value !== undefined) where.push(eb(column, '=', value ? 1 : 0));
@@ -113,7 +114,7 @@ export async function searchContactRows(
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
-    .where((eb) => eb.and(conditions(eb, filter, isPostgres(db))))
+    .where((eb) => eb.and(contactFilterConditions(eb, filter, isPostgres(db))))
     .orderBy('createdAt', 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit)

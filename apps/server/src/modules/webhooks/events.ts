@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, WebhookDeliveriesTable } from '../../db/schema.js';
 import { newObjectId } from '../../lib/ids.js';
 import { toIso } from '../../lib/time.js';
 import { toInboxUser } from '../../surfaces/botpenguin/records.js';
@@ -84,28 +84,31 @@ export async function recordEvents(trx: Db, accountId: string, events: PendingEv
       .execute();
     await trx
       .insertInto('webhookDeliveries')
-      .values(
-        targets.map((s) => ({
-          accountId,
-          id: `dlv_${newObjectId(now)}`,
-          subscriptionId: s.id,
-          eventId: id,
-          eventType: event.type,
-          seq: nextSeq(now),
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: now,
-          lastStatusCode: null,
-          lastError: null,
-          lastDurationMs: null,
-          replayOf: null,
-          deliveredAt: null,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      )
+      .values(targets.map((s) => pendingDelivery({ accountId, subscriptionId: s.id, eventId: id, eventType: event.type }, now)))
       .execute();
   }
+}
+
+/** A delivery waiting for its first attempt, queued after what the subscription already has. */
+export function pendingDelivery(
+  d: { accountId: string; subscriptionId: string; eventId: string; eventType: string; replayOf?: string },
+  now: number,
+): Selectable<WebhookDeliveriesTable> {
+  return {
+    ...d,
+    id: `dlv_${newObjectId(now)}`,
+    seq: nextSeq(now),
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    lastStatusCode: null,
+    lastError: null,
+    lastDurationMs: null,
+    replayOf: d.replayOf ?? null,
+    deliveredAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 const withoutUpdatedAt = <T extends { updatedAt: string }>(record: T) => ({ ...record, updatedAt: undefined });

@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { findBot } from '../bots/bots.repository.js';
 import { urlProblem } from './delivery-target.js';
-import { EVENT_TYPES, type EventType } from './events.js';
+import { EVENT_TYPES, type EventType, pendingDelivery } from './events.js';
 
 type Db = Kysely<DB>;
 export type SubscriptionRow = Selectable<WebhookSubscriptionsTable>;
@@ -189,24 +189,10 @@ export async function replayDelivery(
   now = Date.now(),
 ): Promise<DeliveryRow> {
   const original = await getDelivery(db, accountId, subscriptionId, deliveryId);
-  const row: DeliveryRow = {
-    accountId,
-    id: `dlv_${newObjectId(now)}`,
-    subscriptionId,
-    eventId: original.eventId,
-    eventType: original.eventType,
-    seq: now * 1000 + 999,
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: now,
-    lastStatusCode: null,
-    lastError: null,
-    lastDurationMs: null,
-    replayOf: original.id,
-    deliveredAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const row = pendingDelivery(
+    { accountId, subscriptionId, eventId: original.eventId, eventType: original.eventType, replayOf: original.id },
+    now,
+  );
   await db.insertInto('webhookDeliveries').values(row).execute();
   return row;
 }

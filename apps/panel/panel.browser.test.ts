@@ -7,16 +7,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildApp } from '../server/src/app.js';
 import { createAccountIn, type NewAccount } from '../server/src/modules/accounts/accounts.service.js';
+import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== 'true'
-    ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); these tests are required when CI=true`
-    : false;
+const skip = browserSkip;
 const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const root = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'correct horse battery';
@@ -104,19 +101,7 @@ describe('customer panel in Chromium', { skip, timeout: 90_000 }, () => {
     const found = await apiAs(a, 'POST', '/inbox/users', { searchText: 'carol', applicableFilters: ['searchText'] });
     carol.id = found.json.data[0]._id;
     await lead(b, { name: 'Zed Zulu', email: 'zed@beta.test', tags: ['vip'] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     ({ context, page } = await newPage());
   });
 

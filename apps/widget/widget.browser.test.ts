@@ -1,22 +1,18 @@
 // Browser tests of the embeddable widget (issue 5): Debian's Chromium driven by playwright-core, on a
 // "customer website" served from another origin that embeds the vendor's documented snippet.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildApp } from '../server/src/app.js';
 import { createAccount, type NewAccount } from '../server/src/modules/accounts/accounts.service.js';
+import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== 'true'
-    ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); these tests are required when CI=true`
-    : false;
+const skip = browserSkip;
 const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const docs = path.resolve(import.meta.dirname, '../../docs');
 
@@ -57,19 +53,7 @@ main{padding:20px 40px;max-width:640px}a{color:#7a3e12}</style></head>
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     sitePage = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -52,7 +52,7 @@ export function inboxFilters(m: Manifest): [string, string, Record<string, unkno
   const segment = (m.segments[3] ?? m.segments[0])?.id as string;
   const agent = m.agents[4] ?? (m.agents[0] as string);
   return [
-    ['users-all', 'POST /inbox/users, no filter', {}],
+    ['users-all', 'no filter', {}],
     ['users-tag-common', `tag "${common}" (~5%)`, { tags: [common] }],
     ['users-tag-rare', `tag "${m.rareTag.tag}" (${m.rareTag.contacts} contacts)`, { tags: [m.rareTag.tag] }],
     ['users-segment', `segment "${m.segments[3]?.name}"`, { segments: [segment] }],
@@ -237,7 +237,7 @@ export function buildOperations(m: Manifest, s: OperationSettings): Operation[] 
   ];
   ops.push({
     name: 'mixed',
-    title: 'mixed: 1/3 upserts of known uuids, new uuids, chats pages, filters, PollyBot search',
+    title: 'mixed: per 12 requests 4 upserts of known uuids, 1 new, 2 chats pages, 4 filters, 1 PollyBot search',
     kind: 'mixed',
     connections: s.connections,
     duration: s.mixedDuration,

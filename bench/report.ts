@@ -135,9 +135,9 @@ export function toMarkdown(r: Results): string {
     `${r.date.slice(0, 16).replace('T', ' ')} UTC · commit ${r.revision.commit}${r.revision.serverChanged ? ' (with uncommitted server changes)' : ''} · \`npm run bench${r.mode === 'smoke' ? ' -- --smoke' : ''}\` · how to read this: [bench/README.md](../README.md)`,
     '',
   );
-  if (r.otherLoad.maxDuringRuns > 0.05 || r.otherLoad.before > 0.05) {
+  if (r.otherLoad.maxDuringRuns > 0.05) {
     lines.push(
-      `> **The machine was not quiet:** other processes used ${Math.round(r.otherLoad.before * 100)}% of its CPU before the runs and up to ${Math.round(r.otherLoad.maxDuringRuns * 100)}% during them (column "other load"); those numbers understate what leadbox does on this machine.`,
+      `> **The machine was not quiet:** other processes used up to ${Math.round(r.otherLoad.maxDuringRuns * 100)}% of its CPU during the runs (column "other load"); those runs understate what leadbox does on this machine.`,
       '',
     );
   }

@@ -113,7 +113,7 @@ export async function upsertLead(
   accountId: string,
   input: LeadUpsert,
   now = Date.now(),
-): Promise<{ created: boolean; contact: Contact }> {
+): Promise<{ created: boolean; id: string }> {
   assertCustomer(accountId, input.customerId);
   const bot = await requireBot(db, accountId, input.botId);
   if (input.agentId) await assertAgent(db, accountId, input.agentId, 'agentId');
@@ -173,7 +173,8 @@ export async function upsertLead(
       return { id: contactId, created: !existing };
     }),
   );
-  return { created: id.created, contact: await getContact(db, accountId, id.id) };
+  // Nothing reads the contact back (the API answers `ok`): no second round of reads on the hot path.
+  return id;
 }
 
 function dedupeNotes(incoming: { title: string; description: string }[], existing: { title: string; description: string }[]) {

@@ -28,13 +28,19 @@ function likePattern(text: string): string {
 }
 
 /**
- * Name or email contains the text (case-insensitive), or the phone's digits contain its digits.
- * Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL)
- * and the exact per-field test then removes any match that spanned two fields.
+ * Name or email contains the text (case-insensitive), or (with `phone`) the phone's digits contain
+ * its digits. Three characters or more go through the trigram index (FTS5 on SQLite, pg_trgm on
+ * PostgreSQL) and the exact per-field test then removes any match that spanned two fields.
  */
-function searchCondition(eb: Eb, search: string, postgres: boolean): Expression<SqlBool> {
+export function textSearchCondition(
+  eb: Eb,
+  text: string,
+  postgres: boolean,
+  options: { phone: boolean } = { phone: true },
+): Expression<SqlBool> {
+  const search = text.trim().toLowerCase();
   const pattern = likePattern(search);
-  const digits = search.replace(/[\s()+-]/g, '');
+  const digits = options.phone ? search.replace(/[\s()+-]/g, '') : '';
   const exact: Expression<SqlBool>[] = [
     sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
     sql<SqlBool>`${eb.ref('emailLower')} like ${pattern} escape '\\'`,
@@ -62,7 +68,7 @@ export function contactFilterConditions(eb: Eb, f: ContactFilter, postgres: bool
     if (r?.to !== undefined) where.push(eb(column, '<=', r.to));
   };
   const search = f.searchText?.trim().toLowerCase();
-  if (search) where.push(searchCondition(eb, search, postgres));
+  if (search) where.push(textSearchCondition(eb, search, postgres));
   if (f.tags?.length) {
     const tags = f.tags;
     where.push(

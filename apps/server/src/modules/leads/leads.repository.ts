@@ -1,7 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import type { ContactRow } from '../contacts/contacts.repository.js';
+import { textSearchCondition } from '../contacts/contacts-search.repository.js';
 
 type Db = Kysely<DB>;
 
@@ -54,27 +55,19 @@ export async function isRetiredLeadId(db: Db, accountId: string, leadId: string)
   return row !== undefined;
 }
 
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 function leadQuery(db: Db, accountId: string, q: Omit<LeadListQuery, 'limit' | 'offset'>) {
-  return db
-    .selectFrom('contacts')
-    .where('accountId', '=', accountId)
-    .where('emailLower', 'is not', null)
-    .$if(q.botId !== undefined, (qb) => qb.where('botId', '=', q.botId as string))
-    .$if(q.status !== undefined, (qb) => qb.where('leadStatus', '=', q.status as string))
-    .$if(q.source !== undefined, (qb) => qb.where('source', '=', q.source as string))
-    .$if(Boolean(q.search), (qb) =>
-      qb.where((eb) => {
-        const pattern = likePattern(q.search as string);
-        return eb.or([
-          sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
-          sql<boolean>`${eb.ref('emailLower')} like ${pattern} escape '\\'`,
-        ]);
-      }),
-    );
+  const postgres = isPostgres(db);
+  return (
+    db
+      .selectFrom('contacts')
+      .where('accountId', '=', accountId)
+      .where('emailLower', 'is not', null)
+      .$if(q.botId !== undefined, (qb) => qb.where('botId', '=', q.botId as string))
+      .$if(q.status !== undefined, (qb) => qb.where('leadStatus', '=', q.status as string))
+      .$if(q.source !== undefined, (qb) => qb.where('source', '=', q.source as string))
+      // Name or email, through the trigram index like the inbox search.
+      .$if(Boolean(q.search), (qb) => qb.where((eb) => textSearchCondition(eb, q.search as string, postgres, { phone: false })))
+  );
 }
 
 export async function listLeadRows(db: Db, accountId: string, q: LeadListQuery): Promise<{ rows: ContactRow[]; total: number }> {

@@ -57,8 +57,29 @@ export function textSearchCondition(
   return eb.and([sql<SqlBool>`contacts.rowid in (select rowid from contacts_search where contacts_search match ${match})`, anyField]);
 }
 
+/**
+ * How a membership filter (tags, segments) joins in: `probe` checks each contact in creation order
+ * (good when many match: the first page is near the top), `drive` starts from the members (good
+ * when few match: no scan for matches that are not there).
+ */
+export interface FilterPlan {
+  tags: 'probe' | 'drive';
+  segments: 'probe' | 'drive';
+  /** the account, for the drive subqueries (uncorrelated on purpose: a subquery that refers to
+   * the outer row runs once per contact) */
+  accountId?: string;
+}
+
+/** Memberships at or under this count are read first; above it, contacts are probed in order. */
+export const DRIVE_AT_MOST = 2000;
+
 /** The WHERE terms of a filter on `contacts` (also used by the CLI's streamed export). */
-export function contactFilterConditions(eb: Eb, f: ContactFilter, postgres: boolean): Expression<SqlBool>[] {
+export function contactFilterConditions(
+  eb: Eb,
+  f: ContactFilter,
+  postgres: boolean,
+  plan: FilterPlan = { tags: 'probe', segments: 'probe' },
+): Expression<SqlBool>[] {
   const where: Expression<SqlBool>[] = [];
   const flag = (column: 'isOnline' | 'userInteracted' | 'isLiveChatActive' | 'hasOrdered', value: boolean | undefined) => {
     if (value !== undefined) where.push(eb(column, '=', value ? 1 : 0));
@@ -69,7 +90,20 @@ export function contactFilterConditions(eb: Eb, f: ContactFilter, postgres: bool
   };
   const search = f.searchText?.trim().toLowerCase();
   if (search) where.push(textSearchCondition(eb, search, postgres));
-  if (f.tags?.length) {
+  if (f.tags?.length && plan.tags === 'drive' && plan.accountId) {
+    const tags = f.tags;
+    where.push(
+      eb(
+        'id',
+        'in',
+        eb
+          .selectFrom('contactTags as t')
+          .select('t.contactId')
+          .where('t.accountId', '=', plan.accountId as string)
+          .where('t.tag', 'in', tags),
+      ),
+    );
+  } else if (f.tags?.length) {
     const tags = f.tags;
     where.push(
       eb.exists(
@@ -82,7 +116,20 @@ export function contactFilterConditions(eb: Eb, f: ContactFilter, postgres: bool
       ),
     );
   }
-  if (f.segmentIds?.length) {
+  if (f.segmentIds?.length && plan.segments === 'drive' && plan.accountId) {
+    const segmentIds = f.segmentIds;
+    where.push(
+      eb(
+        'id',
+        'in',
+        eb
+          .selectFrom('segmentMembers as m')
+          .select('m.contactId')
+          .where('m.accountId', '=', plan.accountId as string)
+          .where('m.segmentId', 'in', segmentIds),
+      ),
+    );
+  } else if (f.segmentIds?.length) {
     const segmentIds = f.segmentIds;
     where.push(
       eb.exists(
@@ -109,6 +156,50 @@ export function contactFilterConditions(eb: Eb, f: ContactFilter, postgres: bool
   return where;
 }
 
+/**
+ * Chooses per request how tags and segments join in, from how many memberships they have (an
+ * index-only count, under 2 ms at a million contacts). SQLite's planner cannot tell a tag on 5% of
+ * contacts from one on 50: it builds a Bloom filter over all of them and scans, 60 ms for a common
+ * tag and 300 ms for a rare one; driving a rare tag from its members takes 0.1 ms.
+ */
+async function choosePlan(db: Kysely<DB>, accountId: string, f: ContactFilter): Promise<FilterPlan> {
+  const selective = async (count: () => Promise<{ n: number | string | bigint } | undefined>) =>
+    Number((await count())?.n ?? 0) <= DRIVE_AT_MOST;
+  const tags = f.tags?.length
+    ? await selective(() =>
+        db
+          .selectFrom((eb) =>
+            eb
+              .selectFrom('contactTags')
+              .select('contactId')
+              .where('accountId', '=', accountId)
+              .where('tag', 'in', f.tags as string[])
+              .limit(DRIVE_AT_MOST + 1)
+              .as('m'),
+          )
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst(),
+      )
+    : false;
+  const segments = f.segmentIds?.length
+    ? await selective(() =>
+        db
+          .selectFrom((eb) =>
+            eb
+              .selectFrom('segmentMembers')
+              .select('contactId')
+              .where('accountId', '=', accountId)
+              .where('segmentId', 'in', f.segmentIds as string[])
+              .limit(DRIVE_AT_MOST + 1)
+              .as('m'),
+          )
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst(),
+      )
+    : false;
+  return { tags: tags ? 'drive' : 'probe', segments: segments ? 'drive' : 'probe', accountId };
+}
+
 /** Contacts matching the filter, newest first (creation time, then id). */
 export async function searchContactRows(
   db: Kysely<DB>,
@@ -116,12 +207,17 @@ export async function searchContactRows(
   filter: ContactFilter,
   page: { limit: number; offset: number },
 ): Promise<ContactRow[]> {
+  const plan = await choosePlan(db, accountId, filter);
+  const postgres = isPostgres(db);
+  // With a driven (small) set, SQLite would still walk the creation-time index to skip a sort;
+  // a unary + takes that index out of the ORDER BY so the few driven rows are sorted instead.
+  const driven = !postgres && (plan.tags === 'drive' || plan.segments === 'drive');
   return db
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
-    .where((eb) => eb.and(contactFilterConditions(eb, filter, isPostgres(db))))
-    .orderBy('createdAt', 'desc')
+    .where((eb) => eb.and(contactFilterConditions(eb, filter, postgres, plan)))
+    .orderBy(driven ? sql`+${sql.ref('createdAt')}` : sql.ref('createdAt'), 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit)
     .offset(page.offset)

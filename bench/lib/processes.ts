@@ -138,14 +138,14 @@ export function processJiffies(pid: number): number {
  */
 export function cpuMeter(pids: () => number[]): { stop(): { foreignShare: number; ownShare: number } } {
   const before = jiffies();
-  const own = () => pids().reduce((n, pid) => n + processJiffies(pid), 0);
-  const ownBefore = own();
+  // Per process: one that exits during the run (a PostgreSQL worker) must not count negative.
+  const start = new Map(pids().map((pid) => [pid, processJiffies(pid)]));
   return {
     stop() {
       const after = jiffies();
       if (!before || !after || after.total <= before.total) return { foreignShare: 0, ownShare: 0 };
       const total = after.total - before.total;
-      const ownDelta = own() - ownBefore;
+      const ownDelta = pids().reduce((n, pid) => n + Math.max(0, processJiffies(pid) - (start.get(pid) ?? 0)), 0);
       const foreign = Math.max(0, after.busy - before.busy - ownDelta);
       return { foreignShare: Math.round((foreign / total) * 1000) / 1000, ownShare: Math.round((ownDelta / total) * 1000) / 1000 };
     },

@@ -15,6 +15,9 @@ import { botsRoutes } from './modules/bots/bots.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { importsRoutes } from './modules/imports/imports.routes.js';
+import { jobHandlers } from './modules/jobs/handlers.js';
+import { jobsRoutes } from './modules/jobs/jobs.routes.js';
+import { startJobRunner } from './modules/jobs/runner.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
@@ -83,6 +86,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const { db } = deps.database;
   const limiters = deps.limiters ?? memoryLimiters(config);
   const bus = deps.bus ?? memoryLiveBus();
+  // Bulk actions and panel imports run in the background, in steps, on whichever instance is free.
+  const jobs = startJobRunner(db, jobHandlers, app.log, {
+    pollMs: config.jobs.pollMs,
+    concurrency: config.jobs.concurrency,
+    autostart: config.jobs.run,
+  });
+  app.addHook('onClose', () => jobs.stop());
 
   app.decorateRequest('actor', null);
   await app.register(cookie);
@@ -163,6 +173,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (v1) => {
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures, sessions });
       await v1.register(tokensRoutes, { db });
+      await v1.register(jobsRoutes, { db, runner: jobs });
       await v1.register(agentsRoutes, { db });
       await v1.register(leadsRoutes, { db });
       await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });

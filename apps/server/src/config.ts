@@ -33,6 +33,14 @@ export interface Config {
   /** Base URL printed in first-start instructions and the OpenAPI servers list. */
   publicUrl: string;
   webhooks: WebhookConfig;
+  jobs: {
+    /** run background jobs (bulk actions, imports) in this instance */
+    run: boolean;
+    /** how often an idle instance looks for queued jobs, in ms */
+    pollMs: number;
+    /** jobs one instance works on at once */
+    concurrency: number;
+  };
   panel: {
     /** requests per signed-in panel session per minute */
     sessionLimit: number;
@@ -142,6 +150,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxAttempts: int('LEADBOX_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
       disableAfterFailures: int('LEADBOX_WEBHOOK_DISABLE_AFTER', 30, 1, 10_000),
       pollMs: int('LEADBOX_WEBHOOK_POLL_MS', 500, 10, 60_000),
+    },
+    jobs: {
+      run: env.LEADBOX_JOBS !== 'false' && env.LEADBOX_JOBS !== '0',
+      pollMs: int('LEADBOX_JOBS_POLL_MS', 1000, 10, 60_000),
+      concurrency: int('LEADBOX_JOBS_CONCURRENCY', 2, 1, 32),
     },
     panel: {
       sessionLimit: int('LEADBOX_PANEL_SESSION_LIMIT', 1200, 1, 1_000_000),

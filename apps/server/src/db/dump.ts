@@ -20,6 +20,8 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'accountNotifications', key: ['accountId', 'id'] },
   { table: 'messages', key: ['accountId', 'id'] },
   { table: 'agentSessions', key: ['accountId', 'id'] },
+  { table: 'jobs', key: ['accountId', 'id'] },
+  { table: 'jobRejects', key: ['accountId', 'jobId', 'seq'] },
 ];
 
 export const DUMP_FORMAT = 'leadbox-dump';

@@ -22,7 +22,15 @@ describe('migrations', () => {
         );
       }
       const { applied } = await migrateToLatest(db);
-      assert.deepEqual(applied, ['0002-leads', '0003-webhooks', '0004-messages', '0005-chat-paging', '0006-search', '0007-agent-sessions']);
+      assert.deepEqual(applied, [
+        '0002-leads',
+        '0003-webhooks',
+        '0004-messages',
+        '0005-chat-paging',
+        '0006-search',
+        '0007-agent-sessions',
+        '0008-jobs',
+      ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);
       for (const row of rows) {

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004-messages.js';
 import * as m0005 from './migrations/0005-chat-paging.js';
 import * as m0006 from './migrations/0006-search.js';
 import * as m0007 from './migrations/0007-agent-sessions.js';
+import * as m0008 from './migrations/0008-jobs.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-chat-paging': m0005,
   '0006-search': m0006,
   '0007-agent-sessions': m0007,
+  '0008-jobs': m0008,
 };
 
 export interface MigrationReport {

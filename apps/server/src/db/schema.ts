@@ -230,6 +230,40 @@ export interface SegmentMembersTable {
   createdAt: number;
 }
 
+export interface JobsTable {
+  accountId: string;
+  id: string;
+  kind: string;
+  status: string;
+  /** JSON: what the job does, as the route validated it */
+  params: string;
+  input: string | null;
+  /** JSON: where the next step resumes */
+  cursor: string | null;
+  total: number | null;
+  processed: number;
+  /** JSON: counters the steps add to (created, updated, tagged…) */
+  counts: string;
+  rejected: number;
+  error: string | null;
+  createdBy: string | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface JobRejectsTable {
+  accountId: string;
+  jobId: string;
+  seq: number;
+  line: number | null;
+  reason: string;
+  raw: string;
+}
+
 export interface DB {
   accounts: AccountsTable;
   bots: BotsTable;
@@ -248,4 +282,6 @@ export interface DB {
   accountNotifications: AccountNotificationsTable;
   messages: MessagesTable;
   agentSessions: AgentSessionsTable;
+  jobs: JobsTable;
+  jobRejects: JobRejectsTable;
 }

@@ -1,0 +1,5 @@
+import type { JobHandler } from './runner.js';
+
+/** Every kind of background job the runner knows; each module adds its handler here. */
+// biome-ignore lint/suspicious/noExplicitAny: each handler has its own params type
+export const jobHandlers: JobHandler<any>[] = [];

@@ -1,0 +1,301 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import { isPostgres } from '../../db/locks.js';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../lib/errors.js';
+import type { JobReject } from './jobs.service.js';
+
+type Db = Kysely<DB>;
+
+/** What a handler sees of its job at each step. */
+export interface RunningJob<P = unknown> {
+  accountId: string;
+  id: string;
+  kind: string;
+  params: P;
+  input: string | null;
+  /** where this step starts: null at the first step, then what the previous step returned */
+  cursor: unknown;
+  createdBy: string | null;
+}
+
+export interface StepOutcome {
+  /** where the next step starts; `null` when the job is complete */
+  cursor: unknown;
+  /** items this step handled (accepted or rejected), added to the job's progress */
+  processed: number;
+  /** counters added to the job's totals, e.g. `{ created: 3, updated: 7 }` */
+  counts?: Record<string, number>;
+  rejects?: JobReject[];
+  /** the number of items the job will handle, once it is known */
+  total?: number;
+}
+
+/**
+ * One kind of job. `step` does one bounded batch inside the transaction that also records the
+ * job's progress and cursor, so a batch is applied exactly once: a crash between steps resumes
+ * from the last committed cursor (on any instance, once the lease runs out). Steps must be short
+ * (a few hundred rows): on SQLite a step holds the only write lock while it runs.
+ */
+export interface JobHandler<P = unknown> {
+  kind: string;
+  step(trx: Db, job: RunningJob<P>): Promise<StepOutcome>;
+  /** the header of the rejects CSV (without the trailing `error` column); default `item` */
+  rejectsHeader?(job: { params: P }): string;
+}
+
+export interface JobRunnerOptions {
+  pollMs: number;
+  concurrency: number;
+  /** false: only `runOnce` (tests drive the runner by hand) */
+  autostart?: boolean;
+  leaseMs?: number;
+  now?: () => number;
+}
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface JobRunner {
+  /** look for work now (called after a job is queued on this instance) */
+  wake(): void;
+  /** claims and runs what is queued until nothing is left; returns the number of jobs it worked on */
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+  handler(kind: string): JobHandler | undefined;
+}
+
+/** A step that keeps failing with an unexpected error is retried this often before the job fails. */
+const STEP_ATTEMPTS = 3;
+
+/**
+ * Runs queued jobs in steps. An instance claims a job with a lease (SKIP LOCKED on PostgreSQL),
+ * renews it at every step and gives it up when the job ends; a job whose instance died is picked
+ * up by another once the lease has run out, from its last committed cursor.
+ */
+export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Logger, options: JobRunnerOptions): JobRunner {
+  const byKind = new Map(handlers.map((h) => [h.kind, h]));
+  const now = options.now ?? Date.now;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const active = new Set<Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let looking: Promise<number> | null = null;
+  let again = false;
+
+  async function claim(): Promise<{ accountId: string; id: string } | null> {
+    if (byKind.size === 0) return null;
+    const t = now();
+    return db.transaction().execute(async (trx) => {
+      const candidates = await trx
+        .selectFrom('jobs')
+        .select(['accountId', 'id'])
+        .where('status', 'in', ['queued', 'running'])
+        .where((eb) => eb.or([eb('leaseUntil', 'is', null), eb('leaseUntil', '<', t)]))
+        .where('kind', 'in', [...byKind.keys()])
+        .orderBy('createdAt')
+        .limit(1)
+        .$if(isPostgres(trx), (q) => q.forUpdate().skipLocked())
+        .execute();
+      const job = candidates[0];
+      if (!job) return null;
+      const claimed = await trx
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'running',
+          leaseOwner: owner,
+          leaseUntil: t + leaseMs,
+          startedAt: eb.fn.coalesce('startedAt', eb.val(t)),
+          updatedAt: t,
+        }))
+        .where('accountId', '=', job.accountId)
+        .where('id', '=', job.id)
+        .where('status', 'in', ['queued', 'running'])
+        .where((eb) => eb.or([eb('leaseUntil', 'is', null), eb('leaseUntil', '<', t)]))
+        .executeTakeFirst();
+      return Number(claimed.numUpdatedRows) > 0 ? job : null;
+    });
+  }
+
+  async function fail(job: { accountId: string; id: string }, message: string): Promise<void> {
+    const t = now();
+    await db
+      .updateTable('jobs')
+      .set({
+        status: 'failed',
+        error: message.slice(0, 1000),
+        finishedAt: t,
+        updatedAt: t,
+        input: null,
+        leaseOwner: null,
+        leaseUntil: null,
+      })
+      .where('accountId', '=', job.accountId)
+      .where('id', '=', job.id)
+      .where('leaseOwner', '=', owner)
+      .execute();
+  }
+
+  /** One step in one transaction; false when the job is over (done, cancelled, lost or failed). */
+  async function step(job: { accountId: string; id: string }): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('jobs')
+        .selectAll()
+        .where('accountId', '=', job.accountId)
+        .where('id', '=', job.id)
+        .$if(isPostgres(trx), (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!row || row.status !== 'running' || row.leaseOwner !== owner) return false;
+      const handler = byKind.get(row.kind);
+      if (!handler) throw new AppError('INTERNAL', `no handler for jobs of kind ${row.kind}`);
+      const outcome = await handler.step(trx, {
+        accountId: row.accountId,
+        id: row.id,
+        kind: row.kind,
+        params: JSON.parse(row.params),
+        input: row.input,
+        cursor: row.cursor === null ? null : JSON.parse(row.cursor),
+        createdBy: row.createdBy,
+      });
+      const rejects = outcome.rejects ?? [];
+      const firstSeq = Number(row.rejected);
+      for (let i = 0; i < rejects.length; i += 200) {
+        await trx
+          .insertInto('jobRejects')
+          .values(
+            rejects.slice(i, i + 200).map((r, j) => ({
+              accountId: row.accountId,
+              jobId: row.id,
+              seq: firstSeq + i + j,
+              line: r.line,
+              reason: r.reason.slice(0, 1000),
+              raw: r.raw,
+            })),
+          )
+          .execute();
+      }
+      const counts = JSON.parse(row.counts) as Record<string, number>;
+      for (const [key, n] of Object.entries(outcome.counts ?? {})) counts[key] = (counts[key] ?? 0) + n;
+      const done = outcome.cursor === null;
+      const t = now();
+      await trx
+        .updateTable('jobs')
+        .set({
+          cursor: done ? null : JSON.stringify(outcome.cursor),
+          processed: Number(row.processed) + outcome.processed,
+          counts: JSON.stringify(counts),
+          rejected: firstSeq + rejects.length,
+          ...(outcome.total !== undefined ? { total: outcome.total } : {}),
+          updatedAt: t,
+          ...(done ? { status: 'succeeded', finishedAt: t, input: null, leaseOwner: null, leaseUntil: null } : { leaseUntil: t + leaseMs }),
+        })
+        .where('accountId', '=', row.accountId)
+        .where('id', '=', row.id)
+        .execute();
+      return !done;
+    });
+  }
+
+  async function run(job: { accountId: string; id: string }): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      if (stopped) {
+        // Another instance (or this one after a restart) resumes from the committed cursor.
+        await db
+          .updateTable('jobs')
+          .set({ leaseOwner: null, leaseUntil: null })
+          .where('accountId', '=', job.accountId)
+          .where('id', '=', job.id)
+          .where('leaseOwner', '=', owner)
+          .execute();
+        return;
+      }
+      try {
+        if (!(await step(job))) return;
+        failures = 0;
+      } catch (error) {
+        // Bad data the handler reports is final; anything else is retried a few times.
+        if (error instanceof AppError && error.status < 500) {
+          await fail(
+            job,
+            error.issues.length ? `${error.message}: ${error.issues.map((i) => `${i.field} ${i.message}`).join('; ')}` : error.message,
+          );
+          return;
+        }
+        failures++;
+        log.warn({ err: error, jobId: job.id, attempt: failures }, 'job step failed');
+        if (failures >= STEP_ATTEMPTS) {
+          await fail(job, 'the job stopped on an internal error; see the server log');
+          log.error({ err: error, jobId: job.id, accountId: job.accountId }, 'job failed');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * failures));
+      }
+      // Let requests waiting for the database in between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    let started = 0;
+    while (!stopped && active.size < options.concurrency) {
+      const job = await claim();
+      if (!job) break;
+      started++;
+      const running: Promise<void> = run(job)
+        .catch((error: unknown) => log.error({ err: error, jobId: job.id }, 'job runner failed'))
+        .finally(() => {
+          active.delete(running);
+          if (!stopped) wake();
+        });
+      active.add(running);
+    }
+    return started;
+  }
+
+  function wake(): void {
+    if (stopped || options.autostart === false) return;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (looking) {
+      again = true;
+      return;
+    }
+    again = false;
+    looking = runOnce()
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'looking for jobs failed');
+        return 0;
+      })
+      .finally(() => {
+        looking = null;
+        if (stopped || timer) return;
+        if (again) wake();
+        else timer = setTimeout(wake, options.pollMs).unref();
+      });
+  }
+
+  if (options.autostart !== false) timer = setTimeout(wake, 0).unref();
+
+  return {
+    wake,
+    async runOnce() {
+      const started = await runOnce();
+      await Promise.all([...active]);
+      return started;
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await looking;
+      await Promise.all([...active]);
+    },
+    handler: (kind) => byKind.get(kind),
+  };
+}

@@ -36,6 +36,17 @@ export type ApiToken = operations['listTokens']['responses'][200]['content']['ap
 export type Bot = operations['listBots']['responses'][200]['content']['application/json']['data']['bots'][number];
 export type LeadFlow = operations['getLeadCaptureFlow']['responses'][200]['content']['application/json']['data'];
 export type Agent = operations['currentSession']['responses'][200]['content']['application/json']['data']['agent'];
+export type Segment = operations['listSegments']['responses'][200]['content']['application/json']['data'][number];
+export type AccountAgent = operations['listAgents']['responses'][200]['content']['application/json']['data']['agents'][number];
+export type NewAgent = NonNullable<operations['createAgent']['requestBody']>['content']['application/json'];
+export type Webhook = operations['listWebhooks']['responses'][200]['content']['application/json']['data']['webhooks'][number];
+export type WebhookEventType = NonNullable<operations['createWebhook']['requestBody']>['content']['application/json']['events'][number];
+export type WebhookDelivery =
+  operations['listWebhookDeliveries']['responses'][200]['content']['application/json']['data']['deliveries'][number];
+export type BulkRequest = NonNullable<operations['startBulkAction']['requestBody']>['content']['application/json'];
+export type BulkAction = BulkRequest['action'];
+export type Job = operations['getJob']['responses'][200]['content']['application/json']['data'];
+export type NewImport = NonNullable<operations['startImport']['requestBody']>['content']['application/json'];
 export const STATUSES = ['OPEN', 'INPROGRESS', 'REVIEW', 'ONHOLD', 'DEPENDANCY', 'CLOSED'] as const;
 export type Status = (typeof STATUSES)[number];
 export const STATUS_LABELS: Record<Status, string> = {

@@ -1,23 +1,35 @@
 import { useEffect, useRef } from 'react';
 import { Link, useRoute } from './router';
+import { Agents } from './screens/agents';
 import { Bots } from './screens/bots';
 import { ContactDetail } from './screens/contact-detail';
+import { Groups } from './screens/groups';
+import { Import } from './screens/import';
 import { Inbox } from './screens/inbox';
 import { SignIn } from './screens/sign-in';
 import { Tokens } from './screens/tokens';
+import { Webhooks } from './screens/webhooks';
 import { useSession } from './session';
 import { Spinner } from './ui';
 
 const NAV = [
   { to: '/', label: 'Inbox', match: (p: string) => p === '/' || p.startsWith('/contacts') },
-  { to: '/tokens', label: 'API Tokens', match: (p: string) => p === '/tokens' },
+  { to: '/groups', label: 'Groups', match: (p: string) => p === '/groups' },
+  { to: '/import', label: 'Import', match: (p: string) => p === '/import' },
   { to: '/bots', label: 'Bots', match: (p: string) => p === '/bots' },
+  { to: '/webhooks', label: 'Webhooks', match: (p: string) => p.startsWith('/webhooks') },
+  { to: '/agents', label: 'Agents', match: (p: string) => p === '/agents' },
+  { to: '/tokens', label: 'API Tokens', match: (p: string) => p === '/tokens' },
 ];
 
 function Screen({ path }: { path: string }) {
   const contact = /^\/contacts\/([^/]+)$/.exec(path);
   if (contact?.[1]) return <ContactDetail id={decodeURIComponent(contact[1])} />;
   if (path === '/tokens') return <Tokens />;
+  if (path === '/groups') return <Groups />;
+  if (path === '/import') return <Import />;
+  if (path.startsWith('/webhooks')) return <Webhooks path={path} />;
+  if (path === '/agents') return <Agents />;
   if (path === '/bots') return <Bots />;
   if (path === '/') return <Inbox />;
   return (

@@ -12,8 +12,11 @@ import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from 
 import { agentsRoutes } from './modules/agents/agents.routes.js';
 import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
 import { botsRoutes } from './modules/bots/bots.routes.js';
+import { bulkRoutes } from './modules/bulk/bulk.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
+import { exportsRoutes } from './modules/exports/exports.routes.js';
+import { importJobsRoutes } from './modules/imports/import-jobs.routes.js';
 import { importsRoutes } from './modules/imports/imports.routes.js';
 import { jobHandlers } from './modules/jobs/handlers.js';
 import { jobsRoutes } from './modules/jobs/jobs.routes.js';
@@ -174,6 +177,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures, sessions });
       await v1.register(tokensRoutes, { db });
       await v1.register(jobsRoutes, { db, runner: jobs });
+      await v1.register(importJobsRoutes, { db, runner: jobs });
+      await v1.register(exportsRoutes, { db });
+      await v1.register(bulkRoutes, { db, runner: jobs });
       await v1.register(agentsRoutes, { db });
       await v1.register(leadsRoutes, { db });
       await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });

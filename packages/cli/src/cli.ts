@@ -10,12 +10,13 @@ import { toIso } from '@leadbox/server/lib/time.js';
 import { createAccount } from '@leadbox/server/modules/accounts/accounts.service.js';
 import { type AgentRole, createAgent } from '@leadbox/server/modules/agents/agents.service.js';
 import { BOT_PLATFORMS, createBot } from '@leadbox/server/modules/bots/bots.service.js';
+import { EXPORT_KINDS, type ExportKind } from '@leadbox/server/modules/exports/export-columns.js';
+import { FIELD_HELP } from '@leadbox/server/modules/imports/contact-rows.js';
 import { createToken, listAccountTokens, revokeAccountToken } from '@leadbox/server/modules/tokens/tokens.service.js';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { FIELD_HELP } from './contact-rows.js';
 import { type CliContext, collect, type Io } from './context.js';
 import { runDoctor } from './doctor.js';
-import { EXPORT_KINDS, type ExportKind, type ExportOptions, runExport } from './export-command.js';
+import { type ExportOptions, runExport } from './export-command.js';
 import { type ImportOptions, runImport } from './import-command.js';
 import { count } from './progress.js';
 

@@ -3,23 +3,20 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { type InboxUsersFilter, Leadbox, type LeadStatus } from '@leadbox/sdk';
 import type { DB } from '@leadbox/server/db/schema.js';
+import { csvLine } from '@leadbox/server/lib/csv.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
 import { parseIsoToMs } from '@leadbox/server/lib/time.js';
 import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
 import { findBot, listBots } from '@leadbox/server/modules/bots/bots.repository.js';
 import { CHAT_STATUSES, LEAD_STATUSES } from '@leadbox/server/modules/contacts/contact.js';
 import type { ContactFilter } from '@leadbox/server/modules/contacts/contacts-search.repository.js';
+import { type Cell, COLUMNS, type ExportKind, type Records } from '@leadbox/server/modules/exports/export-columns.js';
+import { chatPages, contactPages, leadPages } from '@leadbox/server/modules/exports/export-queries.js';
 import { toChatRecord, toInboxUser } from '@leadbox/server/surfaces/botpenguin/records.js';
 import { toLeadRecord } from '@leadbox/server/surfaces/pollybot/records.js';
 import type { Kysely } from 'kysely';
 import type { CliContext } from './context.js';
-import { csvLine } from './csv.js';
-import { type Cell, COLUMNS, type Records } from './export-columns.js';
-import { chatPages, contactPages, leadPages } from './export-queries.js';
 import { count, ProgressLine } from './progress.js';
-
-export const EXPORT_KINDS = ['contacts', 'chats', 'leads'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 export interface ExportOptions {
   customer?: string;

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Leadbox } from '@leadbox/sdk';
+import { CsvParser } from '@leadbox/server/lib/csv.js';
 import { createAgent } from '@leadbox/server/modules/agents/agents.service.js';
 import { createBot } from '@leadbox/server/modules/bots/bots.service.js';
 import { startTestServer, type TestServer } from '../../sdk/src/testing.js';
-import { CsvParser } from './csv.js';
 import { runWith, tempDir } from './testing.js';
 
 let server: TestServer;

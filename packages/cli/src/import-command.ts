@@ -2,18 +2,15 @@ import { once } from 'node:events';
 import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Leadbox, LeadboxError } from '@leadbox/sdk';
-import type { DB } from '@leadbox/server/db/schema.js';
+import { csvLine } from '@leadbox/server/lib/csv.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
-import { phoneKey } from '@leadbox/server/lib/phone.js';
 import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
 import { LIMITS } from '@leadbox/server/modules/contacts/contact.js';
-import { findRowsByEmails, findRowsByPhoneKeys } from '@leadbox/server/modules/contacts/contacts.repository.js';
 import { requireBot } from '@leadbox/server/modules/contacts/contacts.service.js';
+import { parseMappings } from '@leadbox/server/modules/imports/contact-rows.js';
+import { existedBefore, refusedRows, rowIssues } from '@leadbox/server/modules/imports/import-batch.js';
 import { type ImportRow, importContacts } from '@leadbox/server/modules/imports/imports.service.js';
-import type { Kysely } from 'kysely';
-import { parseMappings } from './contact-rows.js';
 import type { CliContext } from './context.js';
-import { csvLine } from './csv.js';
 import { csvSource, jsonSource, readText, type SourceRow } from './import-sources.js';
 import { bar, count, ProgressLine } from './progress.js';
 
@@ -170,54 +167,9 @@ async function openSink(o: ImportOptions, ctx: CliContext): Promise<Sink> {
   return {
     batchSize: LOCAL_BATCH,
     write: async (rows) => (await importContacts(db, accountId, { rows, botId })).rows,
-    rowProblems: (error) =>
-      error instanceof AppError && error.code === 'VALIDATION_ERROR' ? rowIssues(error.issues.map((i) => [i.field, i.message])) : null,
-    existed: o.onDuplicate === 'skip' ? (rows, createdHere) => existedBefore(db, accountId, rows, createdHere) : undefined,
+    rowProblems: refusedRows,
+    existed: o.onDuplicate === 'skip' ? (rows, createdHere) => existedBefore(db, accountId, rows, (c) => createdHere.has(c.id)) : undefined,
   };
-}
-
-/**
- * Which rows `importContacts` would merge into a contact that existed before this import: the same
- * matching as the import (phone, then email, rows of one batch matching each other), with the
- * contacts this import created counting as new.
- */
-async function existedBefore(db: Kysely<DB>, accountId: string, rows: ImportRow[], createdHere: ReadonlySet<string>): Promise<boolean[]> {
-  const keys = rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number));
-  const emails = rows.map((r) => r.email?.toLowerCase() ?? null);
-  const present = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))];
-  const found = [
-    ...(await findRowsByPhoneKeys(db, accountId, present(keys))),
-    ...(await findRowsByEmails(db, accountId, present(emails))),
-  ].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-  const NEW = '';
-  const byPhone = new Map<string, string>();
-  const byEmail = new Map<string, string>();
-  const index = (key: string | null, email: string | null, id: string) => {
-    if (key && !byPhone.has(key)) byPhone.set(key, id);
-    if (email && !byEmail.has(email)) byEmail.set(email, id);
-  };
-  for (const f of found) index(f.phoneKey, f.emailLower, f.id);
-  return rows.map((_, i) => {
-    const key = keys[i] ?? null;
-    const email = emails[i] ?? null;
-    const match = (key ? byPhone.get(key) : undefined) ?? (email ? byEmail.get(email) : undefined);
-    const existed = match !== undefined && match !== NEW && !createdHere.has(match);
-    if (!existed) index(key, email, match ?? NEW);
-    return existed;
-  });
-}
-
-/** `body[3].profile.userDetails.tags: reason` -> 3 -> "tags: reason"; null if any problem is not about one row. */
-function rowIssues(issues: [field: string, message: string][]): Map<number, string> | null {
-  const rows = new Map<number, string>();
-  for (const [field, message] of issues) {
-    const m = /^(?:body)?\[(\d+)\]\.?(.*)$/.exec(field);
-    if (!m) return null;
-    const reason = `${(m[2] ?? '').split('.').pop() || 'row'}: ${message}`;
-    const i = Number(m[1]);
-    rows.set(i, rows.has(i) ? `${rows.get(i)}; ${reason}` : reason);
-  }
-  return rows;
 }
 
 function toApiShape(row: ImportRow) {

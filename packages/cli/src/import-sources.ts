@@ -1,7 +1,14 @@
 // The rows of an import file, read as a stream: CSV through the column map, JSON element by element.
 import { createReadStream } from 'node:fs';
-import { apiShapeRow, type ColumnMap, type Field, flatRow, mapColumns, type RowResult } from './contact-rows.js';
-import { csvRecords } from './csv.js';
+import { csvRecords } from '@leadbox/server/lib/csv.js';
+import {
+  apiShapeRow,
+  type ColumnMap,
+  type Field,
+  flatRow,
+  mapColumns,
+  type RowResult,
+} from '@leadbox/server/modules/imports/contact-rows.js';
 import { jsonArrayElements } from './json-array.js';
 
 export interface SourceRow {

@@ -3,9 +3,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '@leadbox/server/db/database.js';
+import { CsvParser } from '@leadbox/server/lib/csv.js';
 import type { Contact } from '@leadbox/server/modules/contacts/contact.js';
 import { hydrate } from '@leadbox/server/modules/contacts/contacts.repository.js';
-import { CsvParser } from './csv.js';
 import { runWith, tempDir } from './testing.js';
 
 let dir = '';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { csvLine, csvRecords } from './csv.js';
+import { csvLine, csvRecords } from '@leadbox/server/lib/csv.js';
 import { runWith, tempDir } from './testing.js';
 
 const ROWS = 100_000;

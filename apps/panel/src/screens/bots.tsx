@@ -3,14 +3,69 @@ import { api, type Bot, call, type LeadFlow } from '../api';
 import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 
+const PLATFORMS = [
+  { value: 'website', label: 'Website (chat widget)' },
+  { value: 'whatsapp', label: 'WhatsApp' },
+  { value: 'telegram', label: 'Telegram' },
+  { value: 'facebook', label: 'Facebook' },
+] as const;
+
 export function Bots() {
   const [bots, reload] = useAsync(async () => (await call(api.GET('/api/v1/bots'))).data.bots, []);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+
+  const create = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const f = new FormData(form);
+    const name = String(f.get('name') ?? '').trim();
+    if (!name) return;
+    const platform = PLATFORMS.find((p) => p.value === f.get('platform'))?.value ?? 'website';
+    setBusy(true);
+    setResult(null);
+    try {
+      const { data } = await call(api.POST('/api/v1/bots', { body: { name, platform } }));
+      setResult({ ok: true, message: `Bot “${data.name}” created. Its snippet is below.` });
+      form.reset();
+      reload();
+    } catch (e) {
+      setResult({ ok: false, message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section aria-labelledby="bots-title">
       <div className="page-head">
         <h1 id="bots-title">Bots</h1>
         <p className="muted">Put a bot's snippet on your website, before &lt;/body&gt;, and its chat widget appears there.</p>
       </div>
+      <form className="card inline-form create-token" onSubmit={create} aria-label="Create a bot">
+        <label className="field field-wide">
+          <span>New bot name</span>
+          <input name="name" required maxLength={200} placeholder="e.g. Support" />
+        </label>
+        <label className="field">
+          <span>Platform</span>
+          <select name="platform" defaultValue="website">
+            {PLATFORMS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create bot'}
+        </button>
+      </form>
+      {result && (
+        <p className={result.ok ? 'note note-ok' : 'note note-error'} role={result.ok ? 'status' : 'alert'}>
+          {result.message}
+        </p>
+      )}
       {bots.status === 'loading' && <Spinner label="Loading bots…" />}
       {bots.status === 'error' && <ErrorNote message={bots.message} retry={reload} />}
       {bots.status === 'ready' && bots.data.length === 0 && <Empty title="No bots yet" />}

@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { api, type ChatMessage, call, type InboxUser, STATUS_LABELS, STATUSES, type Status } from '../api';
+import { api, type ChatMessage, call, type InboxUser, type operations, STATUS_LABELS, STATUSES, type Status } from '../api';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
@@ -25,33 +25,47 @@ export function ContactDetail({ id }: { id: string }) {
   );
 }
 
+type ReplaceBody = NonNullable<operations['replaceInboxUser']['requestBody']>['content']['application/json'];
+type Details = InboxUser['profile']['userDetails'];
+type NoteInput = NonNullable<NonNullable<ReplaceBody['profile']>['notes']>[number];
+interface Changes {
+  status?: Status;
+  _agentAssigned?: string | null;
+  details?: Partial<Pick<Details, 'userProvidedName' | 'tags' | 'attributes' | 'contact'>>;
+  notes?: NoteInput[];
+}
+type SaveState = { state: 'idle' | 'saving' | 'saved' } | { state: 'error'; message: string };
+
 function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) => void }) {
   const { session } = useSession();
-  const [saving, setSaving] = useState<{ state: 'idle' | 'saving' | 'saved' } | { state: 'error'; message: string }>({ state: 'idle' });
+  const [saving, setSaving] = useState<SaveState>({ state: 'idle' });
+  const [editing, setEditing] = useState(false);
+  const [agents] = useAsync(async () => (await call(api.GET('/api/v1/agents'))).data.agents, []);
   const details = user.profile.userDetails;
+  const busy = saving.state === 'saving';
 
   /** PUT takes the object GET returned, with the changes: whatever is not changed stays. */
-  const save = async (changes: Partial<Pick<InboxUser, '_agentAssigned'>> & { status?: Status; tags?: string[] }) => {
+  const save = async (changes: Changes): Promise<boolean> => {
     setSaving({ state: 'saving' });
-    const { tags, ...top } = changes;
-    const body = {
+    const body: ReplaceBody = {
       ...user,
       status: (changes.status ?? user.status) as Status,
-      ...top,
-      profile: { ...user.profile, userDetails: { ...details, tags: tags ?? details.tags } },
+      _agentAssigned: changes._agentAssigned === undefined ? user._agentAssigned : changes._agentAssigned,
+      profile: { ...user.profile, userDetails: { ...details, ...changes.details }, notes: changes.notes ?? user.profile.notes },
     };
     try {
       onSaved((await call(api.PUT('/inbox/users/{id}', { params: { path: { id: user._id } }, body }))).data);
       setSaving({ state: 'saved' });
+      return true;
     } catch (e) {
       setSaving({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      return false;
     }
   };
-  const assigned = user._agentAssigned
-    ? user._agentAssigned === session?.agent.id
-      ? `${session.agent.name} (you)`
-      : user._agentAssigned
-    : 'Nobody';
+  const agentName = (id: string) => {
+    const found = agents.status === 'ready' ? agents.data.find((a) => a.id === id) : undefined;
+    return found ? `${found.name}${id === session?.agent.id ? ' (you)' : ''}` : id;
+  };
 
   return (
     <article className="card profile" aria-labelledby="contact-title">
@@ -63,28 +77,44 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
             {user.isOnline && <span className="online"> · online</span>}
           </p>
         </div>
-        <CopyButton text={user._id} label="Copy User ID" />
+        <div className="button-row">
+          {!editing && (
+            <button type="button" className="btn btn-small" onClick={() => setEditing(true)}>
+              Edit profile
+            </button>
+          )}
+          <CopyButton text={user._id} label="Copy User ID" />
+        </div>
       </div>
       <p className="save-state" role="status">
         {saving.state === 'saving' && 'Saving…'}
         {saving.state === 'saved' && 'Saved.'}
       </p>
       {saving.state === 'error' && <ErrorNote message={saving.message} />}
+      {editing && (
+        <ProfileForm
+          user={user}
+          busy={busy}
+          onCancel={() => setEditing(false)}
+          onSave={async (d) => {
+            if (await save({ details: d })) setEditing(false);
+          }}
+        />
+      )}
       <dl className="facts">
-        <dt>Email</dt>
-        <dd>{details.contact.email ? <a href={`mailto:${details.contact.email}`}>{details.contact.email}</a> : '—'}</dd>
-        <dt>Phone</dt>
-        <dd>{phoneOf(user) || '—'}</dd>
+        {!editing && (
+          <>
+            <dt>Email</dt>
+            <dd>{details.contact.email ? <a href={`mailto:${details.contact.email}`}>{details.contact.email}</a> : '—'}</dd>
+            <dt>Phone</dt>
+            <dd>{phoneOf(user) || '—'}</dd>
+          </>
+        )}
         <dt>
           <label htmlFor="contact-status">Status</label>
         </dt>
         <dd>
-          <select
-            id="contact-status"
-            value={user.status}
-            disabled={saving.state === 'saving'}
-            onChange={(e) => save({ status: e.target.value as Status })}
-          >
+          <select id="contact-status" value={user.status} disabled={busy} onChange={(e) => save({ status: e.target.value as Status })}>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {STATUS_LABELS[s]}
@@ -93,51 +123,272 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
           </select>{' '}
           <StatusBadge status={user.status} />
         </dd>
-        <dt>Assigned to</dt>
+        <dt>
+          <label htmlFor="contact-agent">Assigned to</label>
+        </dt>
         <dd>
-          {assigned}{' '}
-          {session && user._agentAssigned !== session.agent.id && (
-            <button type="button" className="btn btn-small" onClick={() => save({ _agentAssigned: session.agent.id })}>
-              Assign to me
-            </button>
-          )}
+          <div className="button-row">
+            <select
+              id="contact-agent"
+              value={user._agentAssigned ?? ''}
+              disabled={busy || agents.status !== 'ready'}
+              onChange={(e) => save({ _agentAssigned: e.target.value || null })}
+            >
+              <option value="">Nobody</option>
+              {agents.status === 'ready' &&
+                agents.data.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {agentName(a.id)}
+                  </option>
+                ))}
+              {user._agentAssigned && (agents.status !== 'ready' || !agents.data.some((a) => a.id === user._agentAssigned)) && (
+                <option value={user._agentAssigned}>{agents.status === 'loading' ? 'Loading…' : user._agentAssigned}</option>
+              )}
+            </select>
+            {session && user._agentAssigned !== session.agent.id && (
+              <button type="button" className="btn btn-small" disabled={busy} onClick={() => save({ _agentAssigned: session.agent.id })}>
+                Assign to me
+              </button>
+            )}
+          </div>
+          {agents.status === 'error' && <span className="muted">Agents could not be loaded: {agents.message}</span>}
         </dd>
         <dt>Tags</dt>
         <dd>
-          <TagEditor tags={details.tags} disabled={saving.state === 'saving'} onChange={(tags) => save({ tags })} />
+          <TagEditor tags={details.tags} disabled={busy} onChange={(tags) => save({ details: { tags } })} />
         </dd>
         <dt>Attributes</dt>
         <dd>
-          {details.attributes.length === 0 ? (
-            <span className="muted">None</span>
-          ) : (
-            <dl className="attributes">
-              {details.attributes.map((a) => (
-                <div key={a.key}>
-                  <dt>{a.key}</dt>
-                  <dd>{a.value}</dd>
-                </div>
-              ))}
-            </dl>
-          )}
+          <AttributeEditor attributes={details.attributes} disabled={busy} onChange={(attributes) => save({ details: { attributes } })} />
         </dd>
         <dt>Notes</dt>
         <dd>
-          {user.profile.notes.length === 0 ? (
-            <span className="muted">None</span>
-          ) : (
-            <ul className="notes">
-              {user.profile.notes.map((n) => (
-                <li key={n._id}>
-                  <strong>{n.title}</strong>
-                  {n.description && <p>{n.description}</p>}
-                </li>
-              ))}
-            </ul>
-          )}
+          <NotesEditor notes={user.profile.notes} disabled={busy} onChange={(notes) => save({ notes })} />
         </dd>
       </dl>
     </article>
+  );
+}
+
+/** Name, email and phone; an emptied field is cleared. */
+function ProfileForm({
+  user,
+  busy,
+  onSave,
+  onCancel,
+}: {
+  user: InboxUser;
+  busy: boolean;
+  onSave: (details: Changes['details']) => void;
+  onCancel: () => void;
+}) {
+  const details = user.profile.userDetails;
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const text = (name: string) => String(f.get(name) ?? '').trim();
+    const number = text('phone').replace(/[\s().-]/g, '');
+    onSave({
+      userProvidedName: text('name'),
+      contact: { email: text('email'), phone: { number, prefix: number ? text('prefix').replace(/^\+/, '') : '' } },
+    });
+  };
+  return (
+    <form className="profile-form" onSubmit={submit} aria-label="Edit profile" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <label className="field">
+        <span>Name</span>
+        <input name="name" maxLength={200} defaultValue={details.userProvidedName || details.name} autoComplete="off" />
+      </label>
+      <label className="field">
+        <span>Email</span>
+        <input name="email" type="email" maxLength={254} defaultValue={details.contact.email} autoComplete="off" />
+      </label>
+      <div className="phone-fields">
+        <label className="field">
+          <span>Dial code</span>
+          <input
+            name="prefix"
+            maxLength={5}
+            inputMode="tel"
+            placeholder="+1"
+            defaultValue={details.contact.phone.prefix ? `+${details.contact.phone.prefix}` : ''}
+          />
+        </label>
+        <label className="field">
+          <span>Phone number</span>
+          <input name="phone" maxLength={20} inputMode="tel" defaultValue={details.contact.phone.number} autoComplete="off" />
+        </label>
+      </div>
+      <div className="button-row">
+        <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
+          Save profile
+        </button>
+        <button type="button" className="btn btn-small" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+type Attribute = Details['attributes'][number];
+
+function AttributeEditor({
+  attributes,
+  disabled,
+  onChange,
+}: {
+  attributes: Attribute[];
+  disabled: boolean;
+  onChange: (attributes: Attribute[]) => void;
+}) {
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const add = (event: FormEvent) => {
+    event.preventDefault();
+    const k = key.trim();
+    if (!k) return;
+    // A known key gets the new value; the API keeps one value per key.
+    const known = attributes.some((a) => a.key === k);
+    onChange(known ? attributes.map((a) => (a.key === k ? { key: k, value } : a)) : [...attributes, { key: k, value }]);
+    setKey('');
+    setValue('');
+  };
+  return (
+    <div className="attribute-editor">
+      {attributes.length === 0 ? (
+        <span className="muted">None</span>
+      ) : (
+        <ul className="attribute-list">
+          {attributes.map((a) => (
+            <AttributeRow
+              key={`${a.key}=${a.value}`}
+              attribute={a}
+              disabled={disabled}
+              onSave={(v) => onChange(attributes.map((x) => (x.key === a.key ? { key: a.key, value: v } : x)))}
+              onRemove={() => onChange(attributes.filter((x) => x.key !== a.key))}
+            />
+          ))}
+        </ul>
+      )}
+      <form className="inline-form" onSubmit={add} aria-label="Add an attribute">
+        <label className="sr-only" htmlFor="new-attribute-key">
+          Attribute name
+        </label>
+        <input id="new-attribute-key" value={key} onChange={(e) => setKey(e.target.value)} placeholder="Name" maxLength={100} />
+        <label className="sr-only" htmlFor="new-attribute-value">
+          Attribute value
+        </label>
+        <input id="new-attribute-value" value={value} onChange={(e) => setValue(e.target.value)} placeholder="Value" maxLength={1000} />
+        <button type="submit" className="btn btn-small" disabled={disabled || !key.trim()}>
+          Add attribute
+        </button>
+      </form>
+    </div>
+  );
+}
+
+function AttributeRow({
+  attribute,
+  disabled,
+  onSave,
+  onRemove,
+}: {
+  attribute: Attribute;
+  disabled: boolean;
+  onSave: (value: string) => void;
+  onRemove: () => void;
+}) {
+  const [value, setValue] = useState(attribute.value);
+  const id = `attribute-${attribute.key.replace(/[^\w-]/g, '_')}`;
+  return (
+    <li>
+      <form
+        className="inline-form attribute-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (value !== attribute.value) onSave(value);
+        }}
+      >
+        <label htmlFor={id} className="attribute-key">
+          {attribute.key}
+        </label>
+        <input id={id} value={value} onChange={(e) => setValue(e.target.value)} maxLength={1000} aria-label={`Value of ${attribute.key}`} />
+        {value !== attribute.value && (
+          <button type="submit" className="btn btn-small" disabled={disabled}>
+            Save
+          </button>
+        )}
+        <button
+          type="button"
+          className="tag-remove"
+          aria-label={`Remove attribute ${attribute.key}`}
+          disabled={disabled}
+          onClick={onRemove}
+        >
+          ×
+        </button>
+      </form>
+    </li>
+  );
+}
+
+function NotesEditor({
+  notes,
+  disabled,
+  onChange,
+}: {
+  notes: InboxUser['profile']['notes'];
+  disabled: boolean;
+  onChange: (notes: NoteInput[]) => Promise<boolean>;
+}) {
+  const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!title.trim()) return;
+    if (await onChange([...notes, { title: title.trim(), description: description.trim() }])) {
+      setTitle('');
+      setDescription('');
+    }
+  };
+  return (
+    <div className="notes-editor">
+      {notes.length === 0 ? (
+        <span className="muted">None</span>
+      ) : (
+        <ul className="notes">
+          {notes.map((n) => (
+            <li key={n._id}>
+              <strong>{n.title}</strong>{' '}
+              <button
+                type="button"
+                className="tag-remove"
+                aria-label={`Delete note ${n.title}`}
+                disabled={disabled}
+                onClick={() => window.confirm(`Delete the note “${n.title}”?`) && onChange(notes.filter((x) => x._id !== n._id))}
+              >
+                ×
+              </button>
+              {n.description && <p>{n.description}</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="note-form" onSubmit={add} aria-label="Add a note">
+        <label className="field">
+          <span>Note title</span>
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} />
+        </label>
+        <label className="field">
+          <span>Note text (optional)</span>
+          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={5000} />
+        </label>
+        <button type="submit" className="btn btn-small" disabled={disabled || !title.trim()}>
+          Add note
+        </button>
+      </form>
+    </div>
   );
 }
 

@@ -26,3 +26,23 @@ export async function existingAgentIds(db: Kysely<DB>, accountId: string, ids: r
     .execute();
   return new Set(rows.map((r) => r.id));
 }
+
+export async function listAgents(db: Kysely<DB>, accountId: string): Promise<AgentRow[]> {
+  return db.selectFrom('agents').selectAll().where('accountId', '=', accountId).orderBy('createdAt').orderBy('id').execute();
+}
+
+/**
+ * Removes an agent: their contacts become unassigned and their sessions end. Messages they wrote
+ * keep their agent id (the conversation is history). Returns null when there is no such agent.
+ */
+export async function deleteAgent(db: Kysely<DB>, accountId: string, id: string, now: number): Promise<{ unassigned: number } | null> {
+  const unassigned = await db
+    .updateTable('contacts')
+    .set({ agentId: null, updatedAt: now })
+    .where('accountId', '=', accountId)
+    .where('agentId', '=', id)
+    .executeTakeFirst();
+  await db.deleteFrom('agentSessions').where('accountId', '=', accountId).where('agentId', '=', id).execute();
+  const deleted = await db.deleteFrom('agents').where('accountId', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return Number(deleted.numDeletedRows) > 0 ? { unassigned: Number(unassigned.numUpdatedRows) } : null;
+}

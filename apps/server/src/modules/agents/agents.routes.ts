@@ -2,55 +2,108 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
+import { PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
-import { toAgent } from './agents.service.js';
+import { ErrorBody, errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { AGENT_ROLES, type Agent, addAgent, listAccountAgents, removeAgent } from './agents.service.js';
 
-/** The account's agents (for assignment and the agent filter). */
+const tags = ['Agents'];
+const AgentRecord = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  role: Type.String({ description: 'owner or agent' }),
+  createdAt: Type.String(),
+});
+const toRecord = (a: Agent) => ({ id: a.id, name: a.name, email: a.email, role: a.role, createdAt: toIso(a.createdAt) as string });
+const ownerOnly = { ...errorResponses, 403: ErrorBody, 409: ErrorBody };
+
+/** The account's agents: everyone can list them (for assignment); owners add and remove them. */
 export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.get(
     '/agents',
     {
       schema: {
-        tags: ['Agents'],
+        tags,
         operationId: 'listAgents',
         summary: "The account's agents",
         response: {
-          200: Type.Object({
-            success: Type.Literal(true),
-            data: Type.Object({
-              agents: Type.Array(
-                Type.Object({
-                  id: Type.String(),
-                  name: Type.String(),
-                  email: Type.String(),
-                  role: Type.String(),
-                  createdAt: Type.String(),
-                }),
-              ),
-            }),
-          }),
+          200: Type.Object({ success: Type.Literal(true), data: Type.Object({ agents: Type.Array(AgentRecord) }) }),
           ...errorResponses,
         },
       },
     },
-    async (request) => {
-      const rows = await db
-        .selectFrom('agents')
-        .selectAll()
-        .where('accountId', '=', actorOf(request).accountId)
-        .orderBy('createdAt')
-        .orderBy('id')
-        .execute();
-      return {
-        success: true as const,
-        data: {
-          agents: rows
-            .map(toAgent)
-            .map((a) => ({ id: a.id, name: a.name, email: a.email, role: a.role, createdAt: toIso(a.createdAt) as string })),
+    async (request) => ({
+      success: true as const,
+      data: { agents: (await listAccountAgents(db, actorOf(request).accountId)).map(toRecord) },
+    }),
+  );
+
+  app.post(
+    '/agents',
+    {
+      schema: {
+        tags,
+        operationId: 'createAgent',
+        summary: 'Add an agent who can sign in to the panel (owners only, signed in)',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            email: Type.String({ minLength: 3, maxLength: 254 }),
+            role: Type.Optional(Type.Enum([...AGENT_ROLES], { default: 'agent' })),
+            password: Type.Optional(
+              Type.String({
+                minLength: PASSWORD_MIN_LENGTH,
+                maxLength: 200,
+                description: 'the initial password; omit it to have one generated',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            success: Type.Literal(true),
+            data: Type.Object({
+              ...AgentRecord.properties,
+              password: Type.Optional(
+                Type.String({ description: 'the generated password, present only when none was sent; shown only now' }),
+              ),
+            }),
+          }),
+          ...ownerOnly,
         },
-      };
+      },
+    },
+    async (request, reply) => {
+      const { agent, generatedPassword } = await addAgent(db, actorOf(request), request.body);
+      const data = generatedPassword ? { ...toRecord(agent), password: generatedPassword } : toRecord(agent);
+      return reply.code(201).send({ success: true as const, data });
+    },
+  );
+
+  app.delete(
+    '/agents/:id',
+    {
+      schema: {
+        tags,
+        operationId: 'deleteAgent',
+        summary: 'Remove an agent: their sessions end and their contacts become unassigned (owners only; not yourself)',
+        params: Type.Object({ id: Type.String({ maxLength: 24 }) }),
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            data: Type.Object({ id: Type.String(), unassignedContacts: Type.Integer() }),
+          }),
+          ...ownerOnly,
+        },
+      },
+    },
+    async (request) => {
+      const id = request.params.id.toLowerCase();
+      const { unassigned } = await removeAgent(db, actorOf(request), id);
+      return { success: true as const, data: { id, unassignedContacts: unassigned } };
     },
   );
 };

@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../db/errors.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
+import { generatePassword, hashPassword, PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { findAccount } from '../accounts/accounts.repository.js';
-import { type AgentRow, findAgentByEmail, insertAgent } from './agents.repository.js';
+import type { Actor } from '../tokens/tokens.service.js';
+import { type AgentRow, deleteAgent, findAgent, findAgentByEmail, insertAgent, listAgents } from './agents.repository.js';
 
 export const AGENT_ROLES = ['owner', 'agent'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -26,7 +29,7 @@ export function toAgent(row: AgentRow): Agent {
 export async function createAgent(
   db: Kysely<DB>,
   accountId: string,
-  input: { name: string; email: string; role?: AgentRole },
+  input: { name: string; email: string; role?: AgentRole; passwordHash?: string },
   now = Date.now(),
 ): Promise<Agent> {
   const name = input.name.trim();
@@ -36,11 +39,7 @@ export async function createAgent(
   if (!EMAIL.test(email) || email.length > 254) issues.push({ field: 'email', message: 'must be a valid email address', value: email });
   if (issues.length > 0) throw AppError.validation(issues);
   if (!(await findAccount(db, accountId))) throw AppError.notFound('Customer', 'customerId', accountId);
-  if (await findAgentByEmail(db, accountId, email.toLowerCase())) {
-    throw new AppError('CONFLICT', 'An agent with this email already exists', {
-      issues: [{ field: 'email', message: 'is already used by an agent of this account', value: email }],
-    });
-  }
+  if (await findAgentByEmail(db, accountId, email.toLowerCase())) throw duplicateEmail(email);
   const row: AgentRow = {
     accountId,
     id: newObjectId(now),
@@ -48,10 +47,67 @@ export async function createAgent(
     email,
     emailLower: email.toLowerCase(),
     role: input.role ?? 'agent',
-    passwordHash: null,
+    passwordHash: input.passwordHash ?? null,
     createdAt: now,
     updatedAt: now,
   };
-  await insertAgent(db, row);
+  try {
+    await insertAgent(db, row);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateEmail(email);
+    throw error;
+  }
   return toAgent(row);
+}
+
+function duplicateEmail(email: string): AppError {
+  return new AppError('CONFLICT', 'An agent with this email already exists', {
+    issues: [{ field: 'email', message: 'is already used by an agent of this account', value: email }],
+  });
+}
+
+export async function listAccountAgents(db: Kysely<DB>, accountId: string): Promise<Agent[]> {
+  return (await listAgents(db, accountId)).map(toAgent);
+}
+
+/**
+ * Adding and removing people is for owners signed in to the panel. An API token is refused too:
+ * any agent can create one, so accepting tokens here would let an agent make themselves an owner.
+ */
+async function requireOwner(db: Kysely<DB>, actor: Actor): Promise<Agent> {
+  if (!actor.agentId) throw new AppError('FORBIDDEN', 'Managing agents needs an owner signed in to the panel, not an API token');
+  const me = await findAgent(db, actor.accountId, actor.agentId);
+  if (me?.role !== 'owner') throw new AppError('FORBIDDEN', 'Only owners can add or remove agents');
+  return toAgent(me);
+}
+
+/** An owner adds an agent who can sign in at once; without a password one is generated (and returned once). */
+export async function addAgent(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { name: string; email: string; role?: AgentRole; password?: string },
+  now = Date.now(),
+): Promise<{ agent: Agent; generatedPassword?: string }> {
+  await requireOwner(db, actor);
+  const generatedPassword = input.password === undefined ? generatePassword() : undefined;
+  const password = input.password ?? (generatedPassword as string);
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > 200) {
+    throw AppError.validation([{ field: 'password', message: `must be ${PASSWORD_MIN_LENGTH} to 200 characters` }]);
+  }
+  const agent = await createAgent(
+    db,
+    actor.accountId,
+    { name: input.name, email: input.email, role: input.role, passwordHash: await hashPassword(password) },
+    now,
+  );
+  return generatedPassword ? { agent, generatedPassword } : { agent };
+}
+
+/** An owner removes another agent: their sessions end and their contacts become unassigned. */
+export async function removeAgent(db: Kysely<DB>, actor: Actor, id: string, now = Date.now()): Promise<{ unassigned: number }> {
+  const me = await requireOwner(db, actor);
+  if (id === me.id) throw new AppError('CONFLICT', "You can't remove yourself; another owner can");
+  const result = await db.transaction().execute((trx) => deleteAgent(trx, actor.accountId, id, now));
+  if (!result) throw AppError.notFound('Agent', 'id', id);
+  return result;
 }

@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses } from '../../surfaces/pollybot/envelope.js';
-import { listAccountBots } from './bots.service.js';
+import { BOT_PLATFORMS, type Bot, createBot, listAccountBots } from './bots.service.js';
 import { FLOW_FIELDS, getFlow, updateFlow } from './flow.js';
 
 const tags = ['Bots'];
@@ -33,6 +33,22 @@ const FlowPatch = Type.Object(
 );
 const Params = Type.Object({ botId: Type.String({ maxLength: 24 }) });
 const Ok = <T extends Parameters<typeof Type.Object>[0]['data']>(data: T) => Type.Object({ success: Type.Literal(true), data });
+const BotRecord = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  platform: Type.String(),
+  embedSnippet: Type.String(),
+  pageUrl: Type.String(),
+  createdAt: Type.String(),
+});
+const toRecord = (publicUrl: string) => (b: Bot) => ({
+  id: b.id,
+  name: b.name,
+  platform: b.platform,
+  embedSnippet: `<script id="BotPenguin-messenger-widget" src="${publicUrl}/botpenguin.js" defer>${b.id},${b.accountId}</script>`,
+  pageUrl: `${publicUrl}/page/${b.id}/${b.accountId}`,
+  createdAt: toIso(b.createdAt) as string,
+});
 
 export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: string }> = async (app, { db, publicUrl }) => {
   app.get(
@@ -42,40 +58,35 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
         tags,
         operationId: 'listBots',
         summary: "The account's bots, with the embed snippet",
-        response: {
-          200: Ok(
-            Type.Object({
-              bots: Type.Array(
-                Type.Object({
-                  id: Type.String(),
-                  name: Type.String(),
-                  platform: Type.String(),
-                  embedSnippet: Type.String(),
-                  pageUrl: Type.String(),
-                  createdAt: Type.String(),
-                }),
-              ),
-            }),
-          ),
-          ...errorResponses,
-        },
+        response: { 200: Ok(Type.Object({ bots: Type.Array(BotRecord) })), ...errorResponses },
       },
     },
-    async (request) => {
-      const bots = await listAccountBots(db, actorOf(request).accountId);
-      return {
-        success: true as const,
-        data: {
-          bots: bots.map((b) => ({
-            id: b.id,
-            name: b.name,
-            platform: b.platform,
-            embedSnippet: `<script id="BotPenguin-messenger-widget" src="${publicUrl}/botpenguin.js" defer>${b.id},${b.accountId}</script>`,
-            pageUrl: `${publicUrl}/page/${b.id}/${b.accountId}`,
-            createdAt: toIso(b.createdAt) as string,
-          })),
-        },
-      };
+    async (request) => ({
+      success: true as const,
+      data: { bots: (await listAccountBots(db, actorOf(request).accountId)).map(toRecord(publicUrl)) },
+    }),
+  );
+
+  app.post(
+    '/bots',
+    {
+      schema: {
+        tags,
+        operationId: 'createBot',
+        summary: 'Create a bot (a website bot unless another platform is named)',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            platform: Type.Optional(Type.Enum([...BOT_PLATFORMS], { default: 'website' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Ok(BotRecord), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const bot = await createBot(db, actorOf(request).accountId, request.body);
+      return reply.code(201).send({ success: true as const, data: toRecord(publicUrl)(bot) });
     },
   );
 

@@ -5,18 +5,13 @@ import type { ContactsTable, DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
-import { type Attribute, cleanTags, LIMITS, mergeAttributes, type Phone } from '../contacts/contact.js';
+import { type Attribute, cleanTags, LIMITS, mergeAttributes } from '../contacts/contact.js';
 import * as repo from '../contacts/contacts.repository.js';
 import { blankContact, derivedColumns, requireBot } from '../contacts/contacts.service.js';
 import { recordEvents, watchedEvents } from '../webhooks/events.js';
+import type { ImportRow } from './contact-rows.js';
 
-export interface ImportRow {
-  name?: string;
-  email?: string;
-  phone?: Phone;
-  tags?: string[];
-  attributes?: Attribute[];
-}
+export type { ImportRow };
 
 export interface ImportResult {
   created: number;
@@ -24,6 +19,12 @@ export interface ImportResult {
   /** one entry per input row, in order */
   rows: { id: string; action: 'created' | 'updated' }[];
 }
+
+// Given a transaction (an import job's step), the rows commit with the caller's other writes. A
+// lost insert race aborts that transaction on PostgreSQL, so it is the caller that runs it again.
+const inTransaction = <T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> =>
+  db.isTransaction ? work(db) : db.transaction().execute(work);
+const retrying = <T>(db: Kysely<DB>, work: () => Promise<T>): Promise<T> => (db.isTransaction ? work() : retryOnUniqueViolation(work));
 
 /** Rows with neither a name, an email nor a phone: nothing to import or match on. */
 export function emptyRowIssues(rows: readonly ImportRow[]): FieldIssue[] {
@@ -64,8 +65,8 @@ export async function importContacts(
   if (issues.length > 0) throw AppError.validation(issues.slice(0, 100));
   const bot = input.botId ? await requireBot(db, accountId, input.botId) : null;
 
-  return retryOnUniqueViolation(() =>
-    db.transaction().execute(async (trx) => {
+  return retrying(db, () =>
+    inTransaction(db, async (trx) => {
       // Imports of one account run one at a time (PostgreSQL advisory lock), so two overlapping
       // files imported through two instances cannot both create the same contact.
       await lockKey(trx, `import:${accountId}`);

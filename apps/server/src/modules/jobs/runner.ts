@@ -150,7 +150,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
         .where('id', '=', job.id)
         .$if(isPostgres(trx), (q) => q.forUpdate())
         .executeTakeFirst();
-      if (!row || row.status !== 'running' || row.leaseOwner !== owner) return false;
+      if (row?.status !== 'running' || row.leaseOwner !== owner) return false;
       const handler = byKind.get(row.kind);
       if (!handler) throw new AppError('INTERNAL', `no handler for jobs of kind ${row.kind}`);
       const outcome = await handler.step(trx, {

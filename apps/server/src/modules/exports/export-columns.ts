@@ -1,12 +1,17 @@
-// What one exported record looks like: the API's own record (NDJSON), or these CSV columns.
-import type { Chat, InboxUser, Lead } from '@leadbox/sdk';
-import type { ExportKind } from './export-command.js';
+// What one exported record looks like: the API's own record (NDJSON), or these CSV columns. The
+// CLI's `leadbox export` and the panel's export (POST /api/v1/contacts/export) share them.
+import type { Static } from 'typebox';
+import type { ChatRecord, InboxUserRecord } from '../../surfaces/botpenguin/records.js';
+import type { LeadRecord } from '../../surfaces/pollybot/records.js';
+
+export const EXPORT_KINDS = ['contacts', 'chats', 'leads'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 /** Each kind's records have the shape its API lists them in; a chat also names its bot. */
 export interface Records {
-  contacts: InboxUser;
-  chats: Chat & { _bot: string };
-  leads: Lead;
+  contacts: Static<typeof InboxUserRecord>;
+  chats: Static<typeof ChatRecord> & { _bot: string };
+  leads: LeadRecord;
 }
 
 export type Cell = string | number | boolean | null;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CsvParser, csvLine } from './csv.js';
-import { JsonArrayError, JsonArraySplitter } from './json-array.js';
+import { CsvParser, csvLine, csvRecordsOf, lineAfter, recordText } from './csv.js';
 
 const parse = (text: string, chunkSize = text.length || 1) => {
   const parser = new CsvParser();
@@ -95,26 +94,22 @@ describe('csvLine', () => {
   });
 });
 
-describe('JsonArraySplitter', () => {
-  const split = (text: string, chunkSize = text.length) => {
-    const splitter = new JsonArraySplitter();
-    const out: string[] = [];
-    for (let i = 0; i < text.length; i += chunkSize) out.push(...splitter.push(text.slice(i, i + chunkSize)));
-    splitter.end();
-    return out;
-  };
+describe('csvRecordsOf', () => {
+  const text = '\uFEFFname,note\r\nAnn,"a, b"\r\n\r\n"Bob\r\nJr",x\rCy,"say ""hi"""\nDee,"open';
+  const all = [...csvRecordsOf(text)];
 
-  it('yields the text of each element, whatever the nesting, strings and chunk boundaries', () => {
-    const text = ' [ {"a":[1,{"b":"],}"}]}, "x\\"y" ,\n3, [] ,{"n":null} ]\n';
-    const expected = ['{"a":[1,{"b":"],}"}]}', '"x\\"y"', '3', '[]', '{"n":null}'];
-    for (let size = 1; size <= text.length; size++) assert.deepEqual(split(text, size), expected, `chunks of ${size}`);
-    assert.deepEqual(split('[]'), []);
+  it('gives where each record starts and ends, so its own text can be repeated (re-quoted when unreadable)', () => {
+    assert.deepEqual(
+      all.map((r) => recordText(text, r)),
+      ['name,note', 'Ann,"a, b"', '"Bob\r\nJr",x', 'Cy,"say ""hi"""', 'Dee,open'],
+    );
+    assert.match(all[4]?.error ?? '', /never closed/);
   });
 
-  it('refuses what is not one JSON array', () => {
-    assert.throws(() => split('{"a":1}'), JsonArrayError);
-    assert.throws(() => split('[1,2'), /never closed/);
-    assert.throws(() => split('[1] [2]'), /after the closing/);
-    assert.throws(() => split(''), /empty/);
+  it('resumes after any record with the same records and line numbers as one pass', () => {
+    for (const [i, r] of all.entries()) {
+      const rest = [...csvRecordsOf(text, r.end, lineAfter(text, r), 3)];
+      assert.deepEqual(rest, all.slice(i + 1), `after record ${i}`);
+    }
   });
 });

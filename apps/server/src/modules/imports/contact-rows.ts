@@ -1,9 +1,18 @@
 // Turns a row of an import file into the contact `importContacts` takes, with the server's limits
-// and patterns, or into the reason it cannot be imported.
-import { PATTERNS } from '@leadbox/server/lib/patterns.js';
-import { digitsOnly, isPlausiblePhone, splitPhone } from '@leadbox/server/lib/phone.js';
-import { type Attribute, cleanTags, LIMITS } from '@leadbox/server/modules/contacts/contact.js';
-import type { ImportRow } from '@leadbox/server/modules/imports/imports.service.js';
+// and patterns, or into the reason it cannot be imported. Pure: the CLI, the import job and the
+// panel's preview (in the browser) read a file's rows through the same rules.
+import { PATTERNS } from '../../lib/patterns.js';
+import { digitsOnly, isPlausiblePhone, splitPhone } from '../../lib/phone.js';
+import { type Attribute, cleanTags, LIMITS, type Phone } from '../contacts/contact.js';
+
+/** One contact to import, as `importContacts` takes it. */
+export interface ImportRow {
+  name?: string;
+  email?: string;
+  phone?: Phone;
+  tags?: string[];
+  attributes?: Attribute[];
+}
 
 export type Field = { kind: 'name' | 'email' | 'phone' | 'prefix' | 'tags' | 'attributes' | 'ignore' } | { kind: 'attribute'; key: string };
 

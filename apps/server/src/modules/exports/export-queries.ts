@@ -1,13 +1,13 @@
-// Keyset-paged reads for `leadbox export`: each page starts after the last row of the one before,
+// Keyset-paged reads for `leadbox export` and the panel's export: each page starts after the last row of the one before,
 // on the same indexes the API lists use, so a million rows stream in constant memory and constant
 // time per page (OFFSET paging would rescan every row already sent).
 
-import { isPostgres } from '@leadbox/server/db/locks.js';
-import type { DB } from '@leadbox/server/db/schema.js';
-import type { Contact } from '@leadbox/server/modules/contacts/contact.js';
-import { type ContactRow, hydrate } from '@leadbox/server/modules/contacts/contacts.repository.js';
-import { type ContactFilter, contactFilterConditions } from '@leadbox/server/modules/contacts/contacts-search.repository.js';
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
+import { isPostgres } from '../../db/locks.js';
+import type { DB } from '../../db/schema.js';
+import type { Contact } from '../contacts/contact.js';
+import { type ContactRow, hydrate } from '../contacts/contacts.repository.js';
+import { type ContactFilter, contactFilterConditions } from '../contacts/contacts-search.repository.js';
 
 type Eb = ExpressionBuilder<DB, 'contacts'>;
 const PAGE = 1000;

@@ -1,0 +1,195 @@
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { isPostgres } from '../../db/locks.js';
+import type { DB } from '../../db/schema.js';
+import { type ContactRow, chunks } from '../contacts/contacts.repository.js';
+import { type ContactFilter, contactFilterConditions, DRIVE_AT_MOST, type FilterPlan } from '../contacts/contacts-search.repository.js';
+
+type Db = Kysely<DB>;
+
+/** What a bulk action works on: listed contacts, or every contact a filter matches. */
+export type BulkTarget = { ids: string[] } | { filter: ContactFilter };
+/** The last contact a step handled, in walk order (creation time, then id). */
+export type WalkPosition = [createdAt: number, id: string];
+
+/**
+ * Tags and segments join the way the inbox list does it: driven from their members when few,
+ * probed per contact otherwise (see contacts-search.repository.ts).
+ */
+async function planFor(db: Db, accountId: string, target: BulkTarget): Promise<FilterPlan> {
+  if (!('filter' in target)) return { tags: 'probe', segments: 'probe' };
+  const f = target.filter;
+  const few = async (table: 'contactTags' | 'segmentMembers', column: 'tag' | 'segmentId', values: string[] | undefined) => {
+    if (!values?.length) return false;
+    const found = await db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom(table)
+          .select('contactId')
+          .where('accountId', '=', accountId)
+          .where(column, 'in', values)
+          .limit(DRIVE_AT_MOST + 1)
+          .as('m'),
+      )
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(found?.n ?? 0) <= DRIVE_AT_MOST;
+  };
+  return {
+    tags: (await few('contactTags', 'tag', f.tags)) ? 'drive' : 'probe',
+    segments: (await few('segmentMembers', 'segmentId', f.segmentIds)) ? 'drive' : 'probe',
+    accountId,
+  };
+}
+
+function targetConditions(eb: ExpressionBuilder<DB, 'contacts'>, target: BulkTarget, postgres: boolean, plan: FilterPlan) {
+  if ('ids' in target) return [eb('id', 'in', target.ids)];
+  return contactFilterConditions(eb, target.filter, postgres, plan);
+}
+
+/** How many contacts of the account the target holds, among those created up to `until`. */
+export async function countTarget(db: Db, accountId: string, target: BulkTarget, until: number): Promise<number> {
+  if ('ids' in target && target.ids.length === 0) return 0;
+  const plan = await planFor(db, accountId, target);
+  const postgres = isPostgres(db);
+  const row = await db
+    .selectFrom('contacts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('accountId', '=', accountId)
+    .where('createdAt', '<=', until)
+    .where((eb) => eb.and(targetConditions(eb, target, postgres, plan)))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The next `limit` contacts of the target after `after`, oldest first. Walking by position (not
+ * by offset) means a contact the action moves out of the filter does not shift the next step.
+ */
+export async function nextTargetRows(
+  db: Db,
+  accountId: string,
+  target: BulkTarget,
+  until: number,
+  after: WalkPosition | null,
+  limit: number,
+): Promise<ContactRow[]> {
+  if ('ids' in target && target.ids.length === 0) return [];
+  const plan = await planFor(db, accountId, target);
+  const postgres = isPostgres(db);
+  // As in the inbox list: a small driven set is sorted rather than found by walking the index.
+  const driven = !postgres && (plan.tags === 'drive' || plan.segments === 'drive');
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('accountId', '=', accountId)
+    .where('createdAt', '<=', until)
+    .$if(after !== null, (q) =>
+      q.where((eb) => eb(eb.refTuple('createdAt', 'id'), '>', eb.tuple((after as WalkPosition)[0], (after as WalkPosition)[1]))),
+    )
+    .where((eb) => eb.and(targetConditions(eb, target, postgres, plan)))
+    .orderBy(driven ? sql`+${sql.ref('createdAt')}` : sql.ref('createdAt'))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Contacts matching a filter, counted up to `cap` (so a count never reads more than cap+1 matches). */
+export async function countMatchingCapped(db: Db, accountId: string, filter: ContactFilter, cap: number): Promise<number> {
+  const target = { filter };
+  const plan = await planFor(db, accountId, target);
+  const postgres = isPostgres(db);
+  const row = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('contacts')
+        .select(sql<number>`1`.as('one'))
+        .where('accountId', '=', accountId)
+        .where((inner: ExpressionBuilder<DB, 'contacts'>) => inner.and(targetConditions(inner, target, postgres, plan)))
+        .limit(cap + 1)
+        .as('m'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** For each contact, which of `tags` it has, and how many tags it has in all. */
+export async function tagsOfContacts(
+  db: Db,
+  accountId: string,
+  contactIds: readonly string[],
+  tags: readonly string[],
+): Promise<{ has: Map<string, Set<string>>; totals: Map<string, number> }> {
+  const has = new Map<string, Set<string>>();
+  const totals = new Map<string, number>();
+  for (const part of chunks(contactIds)) {
+    const rows = await db
+      .selectFrom('contactTags')
+      .select(['contactId', 'tag'])
+      .where('accountId', '=', accountId)
+      .where('contactId', 'in', part)
+      .execute();
+    for (const r of rows) {
+      totals.set(r.contactId, (totals.get(r.contactId) ?? 0) + 1);
+      if (!tags.includes(r.tag)) continue;
+      const set = has.get(r.contactId) ?? new Set<string>();
+      set.add(r.tag);
+      has.set(r.contactId, set);
+    }
+  }
+  return { has, totals };
+}
+
+/** Adds tags to many contacts in a few statements; tags a contact has stay as they are. */
+export async function addTagsToContacts(db: Db, accountId: string, add: { contactId: string; tags: string[] }[], now: number) {
+  // Tags read back oldest first; offsetting each by its index keeps the order they were given in.
+  const rows = add.flatMap(({ contactId, tags }) => tags.map((tag, i) => ({ accountId, contactId, tag, createdAt: now + i })));
+  for (const part of chunks(rows, 200)) {
+    await db
+      .insertInto('contactTags')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
+export async function removeTagsFromContacts(db: Db, accountId: string, contactIds: readonly string[], tags: readonly string[]) {
+  for (const part of chunks(contactIds)) {
+    await db
+      .deleteFrom('contactTags')
+      .where('accountId', '=', accountId)
+      .where('contactId', 'in', part)
+      .where('tag', 'in', [...tags])
+      .execute();
+  }
+}
+
+/** Which of the contacts are members of the segment. */
+export async function membersAmong(db: Db, accountId: string, segmentId: string, contactIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const part of chunks(contactIds)) {
+    const rows = await db
+      .selectFrom('segmentMembers')
+      .select('contactId')
+      .where('accountId', '=', accountId)
+      .where('segmentId', '=', segmentId)
+      .where('contactId', 'in', part)
+      .execute();
+    for (const r of rows) found.add(r.contactId);
+  }
+  return found;
+}
+
+/** Sets the assigned agent (or none) of many contacts. */
+export async function setAgent(db: Db, accountId: string, contactIds: readonly string[], agentId: string | null, now: number) {
+  for (const part of chunks(contactIds)) {
+    await db.updateTable('contacts').set({ agentId, updatedAt: now }).where('accountId', '=', accountId).where('id', 'in', part).execute();
+  }
+}
+
+/** Marks contacts as changed now (their tags or groups changed: the API shows them differently). */
+export async function touchContacts(db: Db, accountId: string, contactIds: readonly string[], now: number) {
+  for (const part of chunks(contactIds)) {
+    await db.updateTable('contacts').set({ updatedAt: now }).where('accountId', '=', accountId).where('id', 'in', part).execute();
+  }
+}

@@ -3,7 +3,12 @@ import { LeadboxError, type Surface } from './errors.js';
 import { type FetchLike, type RetryOptions, retryingFetch } from './retry.js';
 import type { paths } from './schema.generated.js';
 import type {
+  ApiToken,
+  Bot,
   Chat,
+  ChatMessage,
+  ChatMessagesQuery,
+  ChatReply,
   ChatsQuery,
   DeletedLead,
   ImportContact,
@@ -11,19 +16,32 @@ import type {
   InboxUser,
   InboxUserReplace,
   InboxUsersFilter,
+  Job,
+  JobsQuery,
   Lead,
+  LeadCaptureFlow,
+  LeadCaptureFlowInput,
   LeadInput,
   LeadPatch,
   LeadScope,
   LeadsPage,
   LeadsQuery,
   LeadUpsert,
+  NewApiToken,
   Segment,
   SegmentInput,
   SegmentMembersInput,
   SegmentMembersResult,
   StatusUpdate,
   StatusUpdateResult,
+  Webhook,
+  WebhookDeliveriesPage,
+  WebhookDeliveriesQuery,
+  WebhookDelivery,
+  WebhookDeliveryDetail,
+  WebhookInput,
+  WebhookPatch,
+  WebhookWithSecret,
 } from './types.js';
 
 export interface LeadboxOptions {
@@ -166,6 +184,123 @@ export class Leadbox {
       ? await this.api.DELETE('/api/v1/chatbots/{chatbotId}/leads/{leadId}', { params: { path: { chatbotId: scope.chatbotId, leadId } } })
       : await this.api.DELETE('/api/v1/leads/{leadId}', { params: { path: { leadId } } });
     return unwrap(result, 'pollybot').data;
+  }
+
+  // Account platform /api/v1: tokens, bots, conversations, webhooks, background jobs
+
+  async listTokens(): Promise<ApiToken[]> {
+    return unwrap(await this.api.GET('/api/v1/tokens'), 'pollybot').data.tokens;
+  }
+
+  /** The token itself is in the answer only: store it now. */
+  async createToken(name: string): Promise<NewApiToken> {
+    return unwrap(await this.api.POST('/api/v1/tokens', { body: { name } }), 'pollybot').data;
+  }
+
+  /** The token stops working at once. */
+  async revokeToken(id: string): Promise<void> {
+    unwrap(await this.api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } }), 'pollybot');
+  }
+
+  async listBots(): Promise<Bot[]> {
+    return unwrap(await this.api.GET('/api/v1/bots'), 'pollybot').data.bots;
+  }
+
+  async getLeadCaptureFlow(botId: string): Promise<LeadCaptureFlow> {
+    return unwrap(await this.api.GET('/api/v1/bots/{botId}/flow', { params: { path: { botId } } }), 'pollybot').data;
+  }
+
+  async updateLeadCaptureFlow(botId: string, body: LeadCaptureFlowInput): Promise<LeadCaptureFlow> {
+    return unwrap(await this.api.PUT('/api/v1/bots/{botId}/flow', { params: { path: { botId } }, body }), 'pollybot').data;
+  }
+
+  /** A chat's messages, oldest first; `latest: true` gives the newest page. */
+  async listChatMessages(chatId: string, query: ChatMessagesQuery = {}): Promise<ChatMessage[]> {
+    return unwrap(
+      await this.api.GET('/api/v1/chats/{chatId}/messages', {
+        params: { path: { chatId }, query: { ...query, limit: query.limit ?? 50 } },
+      }),
+      'pollybot',
+    ).data.messages;
+  }
+
+  /** An agent's reply, shown to the visitor live. */
+  async replyToChat(chatId: string, body: ChatReply): Promise<ChatMessage> {
+    return unwrap(await this.api.POST('/api/v1/chats/{chatId}/messages', { params: { path: { chatId } }, body }), 'pollybot').data;
+  }
+
+  async listWebhooks(): Promise<Webhook[]> {
+    return unwrap(await this.api.GET('/api/v1/webhooks'), 'pollybot').data.webhooks;
+  }
+
+  /** The signing secret is in the answer only (and after `rotateWebhookSecret`). */
+  async createWebhook(body: WebhookInput): Promise<WebhookWithSecret> {
+    return unwrap(await this.api.POST('/api/v1/webhooks', { body }), 'pollybot').data;
+  }
+
+  async getWebhook(id: string): Promise<Webhook> {
+    return unwrap(await this.api.GET('/api/v1/webhooks/{id}', { params: { path: { id } } }), 'pollybot').data;
+  }
+
+  async updateWebhook(id: string, patch: WebhookPatch): Promise<Webhook> {
+    return unwrap(await this.api.PUT('/api/v1/webhooks/{id}', { params: { path: { id } }, body: patch }), 'pollybot').data;
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    unwrap(await this.api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } }), 'pollybot');
+  }
+
+  async rotateWebhookSecret(id: string): Promise<WebhookWithSecret> {
+    return unwrap(await this.api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } }), 'pollybot').data;
+  }
+
+  async listWebhookDeliveries(id: string, query: WebhookDeliveriesQuery = {}): Promise<WebhookDeliveriesPage> {
+    return unwrap(
+      await this.api.GET('/api/v1/webhooks/{id}/deliveries', {
+        params: { path: { id }, query: { ...query, page: query.page ?? 1, limit: query.limit ?? 20 } },
+      }),
+      'pollybot',
+    ).data;
+  }
+
+  async getWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDeliveryDetail> {
+    return unwrap(await this.api.GET('/api/v1/webhooks/{id}/deliveries/{deliveryId}', { params: { path: { id, deliveryId } } }), 'pollybot')
+      .data;
+  }
+
+  /** Sends the delivery's event again as a new delivery (queued behind the subscription's others). */
+  async replayWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDelivery> {
+    return unwrap(
+      await this.api.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay', { params: { path: { id, deliveryId } } }),
+      'pollybot',
+    ).data;
+  }
+
+  async getJob(id: string): Promise<Job> {
+    return unwrap(await this.api.GET('/api/v1/jobs/{id}', { params: { path: { id } } }), 'pollybot').data;
+  }
+
+  async listJobs(query: JobsQuery = {}): Promise<Job[]> {
+    return unwrap(await this.api.GET('/api/v1/jobs', { params: { query: { ...query, limit: query.limit ?? 20 } } }), 'pollybot').data.jobs;
+  }
+
+  async cancelJob(id: string): Promise<Job> {
+    return unwrap(await this.api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id } } }), 'pollybot').data;
+  }
+
+  /**
+   * Polls a background job until it has ended (succeeded, failed or cancelled) and returns it;
+   * `onProgress` sees each poll. Throws when `timeoutMs` passes first.
+   */
+  async waitForJob(id: string, options: { intervalMs?: number; timeoutMs?: number; onProgress?: (job: Job) => void } = {}): Promise<Job> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+    for (;;) {
+      const job = await this.getJob(id);
+      options.onProgress?.(job);
+      if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled') return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${options.timeoutMs ?? 600_000} ms`);
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+    }
   }
 
   // Every page, one record at a time

@@ -5,7 +5,7 @@ import type { operations } from './schema.generated.js';
 type Operation = keyof operations;
 type Json<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
 type RequestBody<O extends Operation> = Json<NonNullable<operations[O]['requestBody']>>;
-type Success<O extends Operation> = Json<operations[O]['responses'][Extract<keyof operations[O]['responses'], 200 | 201>]>;
+type Success<O extends Operation> = Json<operations[O]['responses'][Extract<keyof operations[O]['responses'], 200 | 201 | 202>]>;
 type Data<O extends Operation> = Success<O> extends { data: infer D } ? D : never;
 type Query<O extends Operation> = NonNullable<operations[O]['parameters']['query']>;
 
@@ -39,3 +39,26 @@ export type DeletedLead = Data<'deleteLead'>;
 export interface LeadScope {
   chatbotId?: string;
 }
+
+// Account platform /api/v1 (tokens, bots, conversations, webhooks, background jobs)
+export type ApiToken = Data<'listTokens'>['tokens'][number];
+export type NewApiToken = Data<'createToken'>;
+export type Bot = Data<'listBots'>['bots'][number];
+export type LeadCaptureFlow = Data<'getLeadCaptureFlow'>;
+export type LeadCaptureFlowInput = RequestBody<'updateLeadCaptureFlow'>;
+/** `limit` defaults to 50 as on the server. */
+export type ChatMessagesQuery = Partial<Query<'listChatMessages'>>;
+export type ChatMessage = Data<'listChatMessages'>['messages'][number];
+export type ChatReply = RequestBody<'replyToChat'>;
+export type Webhook = Data<'getWebhook'>;
+export type WebhookInput = RequestBody<'createWebhook'>;
+export type WebhookPatch = RequestBody<'updateWebhook'>;
+/** `page` 1 and `limit` 20 unless given. */
+export type WebhookDeliveriesQuery = Partial<Query<'listWebhookDeliveries'>>;
+export type WebhookDeliveriesPage = Data<'listWebhookDeliveries'>;
+export type WebhookDelivery = Data<'replayWebhookDelivery'>;
+/** A delivery with the payload it sends. */
+export type WebhookDeliveryDetail = Data<'getWebhookDelivery'>;
+export type Job = Data<'getJob'>;
+export type JobsQuery = Partial<Query<'listJobs'>>;
+export type WebhookWithSecret = Data<'createWebhook'>;

@@ -14,6 +14,7 @@ import {
 } from './api';
 import { Link } from './router';
 import { ErrorNote } from './ui';
+import { useJobProgress } from './use-job';
 
 /** What a bulk action applies to: the checked rows, or everything the filter matches. */
 export type Selection = { kind: 'ids'; ids: string[] } | { kind: 'filter'; filter: InboxUsersFilter; count: number; exact: boolean };
@@ -100,32 +101,16 @@ export function BulkActions({
   }, [phase.name]);
 
   const runningId = phase.name === 'running' ? phase.job.id : null;
-  useEffect(() => {
-    if (!runningId) return;
-    let live = true;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      try {
-        const job = (await call(api.GET('/api/v1/jobs/{id}', { params: { path: { id: runningId } } }))).data;
-        if (!live) return;
-        if (job.status === 'queued' || job.status === 'running') {
-          setPhase((p) => (p.name === 'running' ? { ...p, job } : p));
-          timer = setTimeout(poll, 400);
-        } else {
-          setPhase((p) => (p.name === 'running' ? { name: 'finished', request: p.request, job } : p));
-          finished.current();
-        }
-      } catch (e) {
-        if (!live) return;
-        setError(`${message(e)} The job goes on; this page stopped following it.`);
-      }
-    };
-    timer = setTimeout(poll, 250);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [runningId]);
+  const progress = useJobProgress(
+    runningId,
+    (job) => {
+      setPhase((p) => (p.name === 'running' ? { name: 'finished', request: p.request, job } : p));
+      finished.current();
+    },
+    400,
+  );
+  // The latest poll of the running job (the job as started until the first poll answers).
+  const shown = phase.name === 'running' && progress.job?.id === phase.job.id ? { ...phase, job: progress.job } : phase;
 
   const start = async (request: BulkRequest) => {
     setBusy(true);
@@ -149,10 +134,10 @@ export function BulkActions({
     }
   };
 
-  if (phase.name === 'running') {
-    const { job } = phase;
+  if (shown.name === 'running') {
+    const { job } = shown;
     const total = job.total ?? 0;
-    const label = ACTIONS.find((a) => a.value === phase.request.action)?.label ?? 'Working';
+    const label = ACTIONS.find((a) => a.value === shown.request.action)?.label ?? 'Working';
     return (
       <section className="bulk card" ref={panel} tabIndex={-1} aria-labelledby="bulk-running">
         <p id="bulk-running" className="bulk-title">
@@ -171,7 +156,7 @@ export function BulkActions({
           </button>
           <span className="muted">You can leave this page: the job goes on in the background.</span>
         </div>
-        {error && <ErrorNote message={error} />}
+        {(error || progress.error) && <ErrorNote message={error || progress.error} />}
       </section>
     );
   }

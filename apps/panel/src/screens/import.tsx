@@ -4,13 +4,13 @@ import { baseName, saveFile } from '../csv-files';
 import type { CsvFile } from '../csv-preview';
 import { Empty, ErrorNote, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
+import { useJobProgress } from '../use-job';
 
 type Tools = typeof import('../csv-preview');
 
 /** The server takes up to 20 MB of CSV in one upload (POST /api/v1/imports). */
 const MAX_BYTES = 20 * 1024 * 1024;
 const POLL_MS = 500;
-const FINAL = ['succeeded', 'failed', 'cancelled'];
 
 const FIELDS = [
   { value: 'ignore', label: "Don't import" },
@@ -346,37 +346,14 @@ function MapColumns({ head, tools, file, bots, onStarted, onBack }: MapProps) {
 }
 
 function Running({ head, job: started, onFinished }: { head: MapProps['head']; job: Job; onFinished: (job: Job) => void }) {
-  const [job, setJob] = useState(started);
+  const progress = useJobProgress(started.id, onFinished, POLL_MS);
+  const job = progress.job ?? started;
   const [error, setError] = useState('');
-  const done = useRef(onFinished);
-  done.current = onFinished;
-
-  useEffect(() => {
-    let live = true;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      try {
-        const { data } = await call(api.GET('/api/v1/jobs/{id}', { params: { path: { id: started.id } } }));
-        if (!live) return;
-        setJob(data);
-        setError('');
-        if (FINAL.includes(data.status)) return done.current(data);
-      } catch (e) {
-        if (live) setError(`${message(e)} Still trying…`);
-      }
-      if (live) timer = setTimeout(poll, POLL_MS);
-    };
-    timer = setTimeout(poll, POLL_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [started.id]);
 
   const cancel = async () => {
     try {
       const { data } = await call(api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id: job.id } } }));
-      setJob(data);
+      progress.setJob(data);
     } catch (e) {
       setError(message(e));
     }
@@ -395,7 +372,7 @@ function Running({ head, job: started, onFinished }: { head: MapProps['head']; j
         {job.rejected > 0 && ` · ${n(job.rejected)} rejected so far`}
       </p>
       <p className="muted">You can leave this page: the import goes on, and its result is listed under Recent imports.</p>
-      {error && <ErrorNote message={error} />}
+      {(error || progress.error) && <ErrorNote message={error || progress.error} />}
       <button type="button" className="btn btn-danger" onClick={cancel}>
         Cancel import
       </button>

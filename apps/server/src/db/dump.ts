@@ -21,6 +21,7 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'messages', key: ['accountId', 'id'] },
   { table: 'agentSessions', key: ['accountId', 'id'] },
   { table: 'jobs', key: ['accountId', 'id'] },
+  { table: 'jobInputs', key: ['accountId', 'jobId', 'seq'] },
   { table: 'jobRejects', key: ['accountId', 'jobId', 'seq'] },
 ];
 

@@ -237,7 +237,6 @@ export interface JobsTable {
   status: string;
   /** JSON: what the job does, as the route validated it */
   params: string;
-  input: string | null;
   /** JSON: where the next step resumes */
   cursor: string | null;
   total: number | null;
@@ -253,6 +252,14 @@ export interface JobsTable {
   updatedAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+}
+
+export interface JobInputsTable {
+  accountId: string;
+  jobId: string;
+  seq: number;
+  /** JOB_INPUT_CHUNK characters (code points) of the input; the last chunk fewer */
+  text: string;
 }
 
 export interface JobRejectsTable {
@@ -283,5 +290,6 @@ export interface DB {
   messages: MessagesTable;
   agentSessions: AgentSessionsTable;
   jobs: JobsTable;
+  jobInputs: JobInputsTable;
   jobRejects: JobRejectsTable;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CsvParser, csvLine, csvRecordsOf, lineAfter, recordText } from './csv.js';
+import { CsvParser, codePoints, csvLine, csvRecordsOf, lineAfter, recordText } from './csv.js';
 
 const parse = (text: string, chunkSize = text.length || 1) => {
   const parser = new CsvParser();
@@ -111,5 +111,22 @@ describe('csvRecordsOf', () => {
       const rest = [...csvRecordsOf(text, r.end, lineAfter(text, r), 3)];
       assert.deepEqual(rest, all.slice(i + 1), `after record ${i}`);
     }
+  });
+
+  it('keeps a U+FEFF that starts a record in the middle of the text: only the first character can be a byte order mark', () => {
+    const text = '\uFEFFname\n\uFEFFAnn\n';
+    const [header, ann] = [...csvRecordsOf(text)];
+    assert.deepEqual(header?.fields, ['name']);
+    assert.deepEqual(ann?.fields, ['\uFEFFAnn']);
+    assert.deepEqual([...csvRecordsOf(text, header?.end, 2)][0]?.fields, ['\uFEFFAnn']);
+  });
+});
+
+describe('codePoints', () => {
+  it('counts characters as SQL substr does: a surrogate pair is one', () => {
+    assert.equal(codePoints('abc'), 3);
+    assert.equal(codePoints('a😀b'), 3);
+    assert.equal(codePoints('a😀b', 3), 2);
+    assert.equal(codePoints('\ud83d'), 1, 'a lone surrogate is one');
   });
 });

@@ -36,9 +36,11 @@ export class CsvParser {
   private consumed = 0;
   private recordStart = 0;
 
-  constructor(options: { line?: number } = {}) {
+  /** `bom: false` when resuming in the middle of a text: a U+FEFF there is content, not a byte order mark */
+  constructor(options: { line?: number; bom?: boolean } = {}) {
     this.line = options.line ?? 1;
     this.recordLine = this.line;
+    if (options.bom === false) this.started = true;
   }
 
   push(text: string): CsvRecord[] {
@@ -154,10 +156,20 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
 export function* csvRecordsOf(text: string, from = 0, line = 1, chunkSize = 64 * 1024): Generator<CsvRecord> {
   // A record that ended with CR may be followed by the LF of a CRLF: not a blank line of its own.
   const offset = from > 0 && text[from - 1] === '\r' && text[from] === '\n' ? from + 1 : from;
-  const parser = new CsvParser({ line });
+  const parser = new CsvParser({ line, bom: offset === 0 });
   const shift = (r: CsvRecord) => ({ ...r, start: r.start + offset, end: r.end + offset });
   for (let i = offset; i < text.length; i += chunkSize) for (const r of parser.push(text.slice(i, i + chunkSize))) yield shift(r);
   for (const r of parser.end()) yield shift(r);
+}
+
+/** How many characters (code points, as SQL's `substr` counts them) the first `end` UTF-16 units of `text` hold. */
+export function codePoints(text: string, end = text.length): number {
+  let n = end;
+  for (let i = 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800) n--;
+  }
+  return n;
 }
 
 /** The line the text after `record` starts on (line breaks inside quotes count): where to resume. */

@@ -95,9 +95,10 @@ async function sessionGuard(
   const session = await resolveSession(db, cookie);
   if (!session) throw new AppError('UNAUTHORIZED', 'the session has ended; sign in again', { meta: { problem: 'invalid' } });
   if (!SAFE_METHODS.has(request.method)) {
-    const sent = String(request.headers['x-csrf-token'] ?? '');
+    // Compared as bytes: a header with non-ASCII characters has more bytes than characters.
+    const sent = Buffer.from(String(request.headers['x-csrf-token'] ?? ''));
     const expected = Buffer.from(session.csrfToken);
-    if (sent.length !== expected.length || !timingSafeEqual(Buffer.from(sent), expected)) {
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
       throw new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for this session');
     }
   }

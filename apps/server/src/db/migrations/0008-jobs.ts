@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 
 // Frozen. Background jobs (bulk actions on contacts, CSV imports from the panel): one row per job
-// with its progress and resume cursor, and the rows a job could not process (the rejects file).
+// with its progress and resume cursor, its input in chunks (an uploaded file), and the rows it could
+// not process (the rejects file).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('jobs')
@@ -10,8 +11,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('kind', 'varchar(40)', (c) => c.notNull())
     .addColumn('status', 'varchar(20)', (c) => c.notNull())
     .addColumn('params', 'text', (c) => c.notNull())
-    // The job's input when it is not in the database yet (an uploaded file); cleared when done.
-    .addColumn('input', 'text')
     .addColumn('cursor', 'text')
     .addColumn('total', 'integer')
     .addColumn('processed', 'integer', (c) => c.notNull().defaultTo(0))
@@ -30,6 +29,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The runner looks for work across accounts: queued or running jobs, by age.
   await db.schema.createIndex('jobs_pending_idx').on('jobs').columns(['status', 'created_at']).execute();
 
+  // The job's input when it is not in the database yet (an uploaded file), in numbered chunks so a
+  // step reads only the part it works on and the job row stays small; deleted when the job ends.
+  await db.schema
+    .createTable('job_inputs')
+    .addColumn('account_id', 'varchar(24)', (c) => c.notNull())
+    .addColumn('job_id', 'varchar(24)', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('text', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('job_inputs_pk', ['account_id', 'job_id', 'seq'])
+    .addForeignKeyConstraint('job_inputs_job_fk', ['account_id', 'job_id'], 'jobs', ['account_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .execute();
+
   await db.schema
     .createTable('job_rejects')
     .addColumn('account_id', 'varchar(24)', (c) => c.notNull())
@@ -45,5 +56,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('job_rejects').ifExists().execute();
+  await db.schema.dropTable('job_inputs').ifExists().execute();
   await db.schema.dropTable('jobs').ifExists().execute();
 }

@@ -60,6 +60,15 @@ describeEachDialect(
       const wrongCsrf = await withSession(cookie, 'POST', '/api/v1/leads', { name: 'X', email: 'x@panel.test' }, 'nope');
       assert.equal(wrongCsrf.statusCode, 403);
       assert.equal(wrongCsrf.json.code, 'FORBIDDEN');
+      // as many characters as the token but more bytes: still a 403, not a 500
+      const accented = await withSession(
+        cookie,
+        'POST',
+        '/api/v1/leads',
+        { name: 'X', email: 'x@panel.test' },
+        `é${json.data.csrfToken.slice(1)}`,
+      );
+      assert.equal(accented.statusCode, 403);
       const ok = await withSession(cookie, 'POST', '/inbox/segments', { segmentName: 'From the panel' }, json.data.csrfToken);
       assert.equal(ok.statusCode, 201);
     });

@@ -15,8 +15,7 @@ export type WalkPosition = [createdAt: number, id: string];
  * Tags and segments join the way the inbox list does it: driven from their members when few,
  * probed per contact otherwise (see contacts-search.repository.ts).
  */
-async function planFor(db: Db, accountId: string, target: BulkTarget): Promise<FilterPlan> {
-  if (!('filter' in target)) return { tags: 'probe', segments: 'probe' };
+async function planFor(db: Db, accountId: string, target: { filter: ContactFilter }): Promise<FilterPlan> {
   const f = target.filter;
   const few = async (table: 'contactTags' | 'segmentMembers', column: 'tag' | 'segmentId', values: string[] | undefined) => {
     if (!values?.length) return false;
@@ -41,14 +40,20 @@ async function planFor(db: Db, accountId: string, target: BulkTarget): Promise<F
   };
 }
 
-function targetConditions(eb: ExpressionBuilder<DB, 'contacts'>, target: BulkTarget, postgres: boolean, plan: FilterPlan) {
-  if ('ids' in target) return [eb('id', 'in', target.ids)];
+function targetConditions(eb: ExpressionBuilder<DB, 'contacts'>, target: { filter: ContactFilter }, postgres: boolean, plan: FilterPlan) {
   return contactFilterConditions(eb, target.filter, postgres, plan);
 }
 
 /** How many contacts of the account the target holds, among those created up to `until`. */
 export async function countTarget(db: Db, accountId: string, target: BulkTarget, until: number): Promise<number> {
-  if ('ids' in target && target.ids.length === 0) return 0;
+  if ('ids' in target) {
+    if (target.ids.length === 0) return 0;
+    const row = await listedRows(db, accountId, target.ids, until)
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
   const plan = await planFor(db, accountId, target);
   const postgres = isPostgres(db);
   const row = await db
@@ -62,7 +67,20 @@ export async function countTarget(db: Db, accountId: string, target: BulkTarget,
 }
 
 /**
- * The next `limit` contacts of the target after `after`, oldest first. Walking by position (not
+ * Listed contacts (at most 1,000), found by primary key and walked in id order. The `+` keeps the
+ * creation index out of it: walking that would read every contact of the account at each step.
+ */
+export function listedRows(db: Db, accountId: string, ids: readonly string[], until: number) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('accountId', '=', accountId)
+    .where('id', 'in', [...ids])
+    .where(sql<number>`+${sql.ref('createdAt')}`, '<=', until);
+}
+
+/**
+ * The next `limit` contacts of the target after `after`, oldest first (listed ones in id order). Walking by position (not
  * by offset) means a contact the action moves out of the filter does not shift the next step.
  */
 export async function nextTargetRows(
@@ -73,7 +91,14 @@ export async function nextTargetRows(
   after: WalkPosition | null,
   limit: number,
 ): Promise<ContactRow[]> {
-  if ('ids' in target && target.ids.length === 0) return [];
+  if ('ids' in target) {
+    if (target.ids.length === 0) return [];
+    return listedRows(db, accountId, target.ids, until)
+      .$if(after !== null, (q) => q.where('id', '>', (after as WalkPosition)[1]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
   const plan = await planFor(db, accountId, target);
   const postgres = isPostgres(db);
   // As in the inbox list: a small driven set is sorted rather than found by walking the index.

@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
 import { type ChatStatus, cleanTags } from '../contacts/contact.js';
+import { INBOX_FILTER_KEYS, InboxUsersBody } from '../contacts/contacts.schemas.js';
 import type { ContactFilter } from '../contacts/contacts-search.repository.js';
 import { toContactFilter } from '../contacts/inbox-filter.js';
 import { enqueueJob, type JobInfo } from '../jobs/jobs.service.js';
@@ -45,6 +46,28 @@ export function bulkTarget(params: Pick<BulkParams, 'target'>): BulkTarget {
   return 'ids' in params.target ? { ids: params.target.ids } : { filter: toContactFilter(params.target.filter) };
 }
 
+const FILTER_FIELDS = new Set(Object.keys(InboxUsersBody.properties));
+const FILTER_KEYS: ReadonlySet<string> = new Set(INBOX_FILTER_KEYS);
+
+/**
+ * /inbox/users ignores unknown keys and filters not listed in `applicableFilters`; a bulk action
+ * must not: `{ tags: ['vip'] }` alone would otherwise select, and perhaps delete, every contact.
+ */
+function unappliedKeys(filter: BulkFilterBody): FieldIssue[] {
+  const applied = new Set(filter.applicableFilters ?? []);
+  const issues: FieldIssue[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (!FILTER_FIELDS.has(key) || key === 'page' || key === 'limit' || key === 'isExport')
+      issues.push({ field: `target.filter.${key}`, message: 'is not a filter of /inbox/users' });
+    else if (FILTER_KEYS.has(key) && value !== undefined && !applied.has(key))
+      issues.push({
+        field: `target.filter.${key}`,
+        message: `is set but not listed in applicableFilters, so it would not narrow the selection`,
+      });
+  }
+  return issues;
+}
+
 /** Everything that can be wrong with a request, found before a job exists. */
 async function validate(db: Db, accountId: string, body: BulkBody): Promise<Omit<BulkParams, 'until'>> {
   const issues: FieldIssue[] = [];
@@ -60,6 +83,7 @@ async function validate(db: Db, accountId: string, body: BulkBody): Promise<Omit
   if ((ids === undefined) === (filter === undefined))
     issues.push({ field: 'target', message: 'must have exactly one of "ids" and "filter"' });
   if (filter) {
+    issues.push(...unappliedKeys(filter));
     try {
       toContactFilter(filter);
     } catch (error) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
+import { CompiledQuery } from 'kysely';
 import { call, describeEachDialect, type TestContext } from '../../testing/harness.js';
 import type { NewAccount } from '../accounts/accounts.service.js';
 import { deleteContacts } from '../contacts/contacts.repository.js';
@@ -8,6 +9,7 @@ import { jobHandlers } from '../jobs/handlers.js';
 import { findJob } from '../jobs/jobs.service.js';
 import { type JobHandler, startJobRunner } from '../jobs/runner.js';
 import { bulkHandler } from './bulk.handler.js';
+import { listedRows } from './bulk.repository.js';
 import type { BulkParams } from './bulk.service.js';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -86,6 +88,25 @@ describeEachDialect(
       assert.deepEqual((await finished(ctx(), a, untag)).counts, { changed: 3, unchanged: 0, notFound: 0 });
       for (const id of [...gold, plain[0] as string]) assert.deepEqual((await user(ctx(), a, id)).profile.userDetails.tags, []);
       assert.deepEqual((await user(ctx(), a, plain[1] as string)).profile.userDetails.tags, ['gold'], 'contacts not listed keep it');
+    });
+
+    it('finds listed contacts by primary key, not by walking every contact of the account', async () => {
+      const { database, a, dialect } = ctx();
+      const ids = await seed(ctx(), a, 2);
+      const query = listedRows(database.db, a.customerId, ids, Date.now())
+        .where('id', '>', ids[0] as string)
+        .orderBy('id')
+        .limit(3)
+        .compile();
+      const explain = dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+      const plan = await database.db.executeQuery<Record<string, string>>(CompiledQuery.raw(explain + query.sql, [...query.parameters]));
+      const text = plan.rows.map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
+      assert.doesNotMatch(text, /contacts_created_idx|SCAN contacts|Seq Scan/, text);
+      assert.match(
+        text,
+        dialect === 'sqlite' ? /SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(account_id=\? AND id/ : /contacts_pk/,
+        text,
+      );
     });
 
     it('assigns and unassigns by filter over several steps, with progress adding up to the total', async () => {

@@ -2,11 +2,11 @@
 // file a few hundred records per job step (each step's contacts commit with its progress).
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { type CsvRecord, csvLine, csvRecordsOf, lineAfter, recordText } from '../../lib/csv.js';
+import { CsvParser, type CsvRecord, codePoints, csvLine, csvRecordsOf, lineAfter, recordText } from '../../lib/csv.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { requireBot } from '../contacts/contacts.service.js';
 import { enqueueJob, type JobInfo } from '../jobs/jobs.service.js';
-import type { JobHandler } from '../jobs/runner.js';
+import type { JobHandler, RunningJob } from '../jobs/runner.js';
 import { FIELD_HELP, type Field, flatRow, type ImportRow, mapColumns, parseField } from './contact-rows.js';
 import { existedBefore, refusedRows } from './import-batch.js';
 import { importContacts } from './imports.service.js';
@@ -27,8 +27,11 @@ export interface ImportJobParams {
   botId: string | null;
 }
 
+/** Characters a step reads of the stored file to begin with; twice as many while its records do not fit. */
+export const WINDOW = 1 << 20;
+
 interface Cursor {
-  /** where the next record starts in the stored file, in characters */
+  /** where the next record starts in the stored file, in characters (code points) */
   offset: number;
   line: number;
   /** when the first step ran: contacts created since then are this import's own (for `skip`) */
@@ -41,6 +44,41 @@ export interface NewImport {
   onDuplicate: OnDuplicate;
   botId?: string;
   fileName?: string;
+}
+
+/**
+ * Up to `count` whole records of the stored file from character `from`, reading only a window of
+ * it (not the whole file at every step). `next` is where the record after them starts, null at the
+ * end of the file; a record's offsets are in `text`.
+ */
+async function readRecords(
+  job: Pick<RunningJob, 'readInput'>,
+  from: number,
+  line: number,
+  count: number,
+  window: number,
+): Promise<{ text: string; records: CsvRecord[]; next: number | null }> {
+  for (let size = window; ; size *= 2) {
+    const text = await job.readInput(from, size);
+    const atEnd = codePoints(text) < size;
+    const parser = new CsvParser({ line, bom: from === 0 });
+    const records: CsvRecord[] = [];
+    let complete = true;
+    for (const r of parser.push(text)) {
+      // A record must be followed by something in the window: its line break may be a CRLF cut in two.
+      if (records.length >= count || (!atEnd && r.end >= text.length)) {
+        complete = false;
+        break;
+      }
+      records.push(r);
+    }
+    if (atEnd && complete && records.length < count) records.push(...parser.end());
+    const last = records.at(-1);
+    if (!last && !atEnd) continue;
+    let end = last?.end ?? text.length;
+    if (last && text[end - 1] === '\r' && text[end] === '\n') end++;
+    return { text, records, next: atEnd && end >= text.length ? null : from + codePoints(text, end) };
+  }
 }
 
 const blank = (r: CsvRecord) => !r.error && r.fields.every((f) => f.trim() === '');
@@ -70,7 +108,12 @@ export async function startImport(db: Kysely<DB>, accountId: string, input: NewI
   for (const column of fields.keys())
     if (!columns.includes(column))
       issues.push({ field: `mapping.${column}`, message: `the file has no such column (it has ${columns.join(', ')})` });
-  const read = [...mapColumns(columns, fields).fields.values()];
+  const readColumns = mapColumns(columns, fields).fields;
+  // Cells are looked up by column name: a second column of a name that is read would silently win.
+  for (const column of readColumns.keys())
+    if (columns.indexOf(column) !== columns.lastIndexOf(column))
+      issues.push({ field: 'csv', message: `the header names the column "${column}" more than once` });
+  const read = [...readColumns.values()];
   if (!read.some((f) => f.kind === 'name' || f.kind === 'email' || f.kind === 'phone'))
     issues.push({ field: 'mapping', message: `no column is read as name, email or phone (columns: ${columns.join(', ')})` });
   if (issues.length > 0) throw AppError.validation(issues, 'The file cannot be imported with this mapping');
@@ -88,25 +131,23 @@ export async function startImport(db: Kysely<DB>, accountId: string, input: NewI
   return enqueueJob(db, accountId, { kind: IMPORT_JOB, params, input: input.csv, total, createdBy });
 }
 
-export function importJobHandler(options: { rowsPerStep?: number } = {}): JobHandler<ImportJobParams> {
+export function importJobHandler(options: { rowsPerStep?: number; window?: number } = {}): JobHandler<ImportJobParams> {
   const rowsPerStep = options.rowsPerStep ?? ROWS_PER_STEP;
+  const window = options.window ?? WINDOW;
   return {
     kind: IMPORT_JOB,
     rejectsHeader: (job) => csvLine(job.params.columns).slice(0, -2),
     async step(trx, job) {
-      const text = job.input ?? '';
       const p = job.params;
       const map = mapColumns(p.columns, fieldsOf(p.mapping).fields);
       let cursor = job.cursor as Cursor | null;
       if (!cursor) {
-        const header = csvRecordsOf(text).next().value as CsvRecord;
-        cursor = { offset: header.end, line: lineAfter(text, header), since: Date.now() };
+        const { text, records, next } = await readRecords(job, 0, 1, 1, window);
+        const header = records[0];
+        if (!header || next === null) return { cursor: null, processed: 0 };
+        cursor = { offset: next, line: lineAfter(text, header), since: Date.now() };
       }
-      const records: CsvRecord[] = [];
-      for (const r of csvRecordsOf(text, cursor.offset, cursor.line)) {
-        records.push(r);
-        if (records.length >= rowsPerStep) break;
-      }
+      const { text, records, next } = await readRecords(job, cursor.offset, cursor.line, rowsPerStep, window);
 
       const rejects: { line: number; reason: string; raw: string }[] = [];
       const reject = (r: CsvRecord, reason: string) =>
@@ -156,9 +197,8 @@ export function importJobHandler(options: { rowsPerStep?: number } = {}): JobHan
       rejects.sort((x, y) => x.line - y.line);
 
       const last = records.at(-1);
-      const more = records.length >= rowsPerStep && last !== undefined;
       return {
-        cursor: more ? { offset: last.end, line: lineAfter(text, last), since: cursor.since } : null,
+        cursor: next === null ? null : { offset: next, line: last ? lineAfter(text, last) : cursor.line, since: cursor.since },
         processed,
         counts,
         rejects,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
+import { csvField } from '../../lib/csv.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses } from '../../surfaces/pollybot/envelope.js';
@@ -36,11 +37,6 @@ export const toJobRecord = (j: JobInfo) => ({
 
 const JobParams = Type.Object({ id: Type.String({ maxLength: 24 }) });
 const JobResponse = Type.Object({ success: Type.Literal(true), data: JobRecord });
-
-/** RFC 4180: a field with a comma, quote or line break goes in quotes, its quotes doubled. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
 
 /** Background jobs of the account (bulk actions, imports): progress, cancel, the rejects file. */
 export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: JobRunner }> = async (app, { db, runner }) => {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DB, JobsTable } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
@@ -25,7 +25,7 @@ export interface JobInfo {
   finishedAt: number | null;
 }
 
-export function toJobInfo(row: Omit<Selectable<JobsTable>, 'input' | 'cursor' | 'leaseOwner' | 'leaseUntil'>): JobInfo {
+export function toJobInfo(row: Omit<Selectable<JobsTable>, 'cursor' | 'leaseOwner' | 'leaseUntil'>): JobInfo {
   return {
     id: row.id,
     kind: row.kind,
@@ -75,13 +75,13 @@ export interface NewJob {
  * picks it up after the commit (the caller's instance at once when it calls `runner.wake()`).
  */
 export async function enqueueJob(db: Db, accountId: string, job: NewJob, now = Date.now()): Promise<JobInfo> {
+  if (job.input && !db.isTransaction) return db.transaction().execute((trx) => enqueueJob(trx, accountId, job, now));
   const row = {
     accountId,
     id: newObjectId(now),
     kind: job.kind,
     status: 'queued',
     params: JSON.stringify(job.params ?? {}),
-    input: job.input ?? null,
     cursor: null,
     total: job.total ?? null,
     processed: 0,
@@ -97,7 +97,67 @@ export async function enqueueJob(db: Db, accountId: string, job: NewJob, now = D
     finishedAt: null,
   };
   await db.insertInto('jobs').values(row).execute();
+  if (job.input) {
+    let seq = 0;
+    for (const text of splitCodePoints(job.input, JOB_INPUT_CHUNK))
+      await db.insertInto('jobInputs').values({ accountId, jobId: row.id, seq: seq++, text }).execute();
+  }
   return toJobInfo(row);
+}
+
+/** Characters (code points) per stored chunk of a job's input. */
+export const JOB_INPUT_CHUNK = 262_144;
+
+/** Cuts `text` into pieces of `size` code points (the unit SQL's substr counts in), the last shorter. */
+export function* splitCodePoints(text: string, size: number): Generator<string> {
+  let start = 0;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // the low half of a surrogate pair belongs to the code point before it
+    if (unit >= 0xdc00 && unit <= 0xdfff && i > 0) {
+      const prev = text.charCodeAt(i - 1);
+      if (prev >= 0xd800 && prev <= 0xdbff) continue;
+    }
+    if (count === size) {
+      yield text.slice(start, i);
+      start = i;
+      count = 0;
+    }
+    count++;
+  }
+  if (start < text.length) yield text.slice(start);
+}
+
+/**
+ * `length` code points of the job's input from code point `from` (0-based), '' past its end. Reads
+ * only the chunks that hold them, and of each only the part needed.
+ */
+export async function readJobInput(db: Db, accountId: string, jobId: string, from: number, length: number): Promise<string> {
+  const start = Math.max(0, Math.floor(from));
+  const end = start + Math.max(0, Math.floor(length));
+  if (end <= start) return '';
+  const parts: string[] = [];
+  for (let seq = Math.floor(start / JOB_INPUT_CHUNK); seq * JOB_INPUT_CHUNK < end; seq++) {
+    const chunkStart = seq * JOB_INPUT_CHUNK;
+    const localFrom = Math.max(start, chunkStart) - chunkStart;
+    const localLength = Math.min(end, chunkStart + JOB_INPUT_CHUNK) - chunkStart - localFrom;
+    const row = await db
+      .selectFrom('jobInputs')
+      .select(sql<string>`substr(${sql.ref('text')}, ${localFrom + 1}, ${localLength})`.as('part'))
+      .where('accountId', '=', accountId)
+      .where('jobId', '=', jobId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!row) break;
+    parts.push(row.part);
+  }
+  return parts.join('');
+}
+
+/** A finished job's input is not needed any more. */
+export async function dropJobInput(db: Db, accountId: string, jobId: string): Promise<void> {
+  await db.deleteFrom('jobInputs').where('accountId', '=', accountId).where('jobId', '=', jobId).execute();
 }
 
 export async function findJob(db: Db, accountId: string, id: string): Promise<JobInfo> {
@@ -126,13 +186,16 @@ export async function listJobs(db: Db, accountId: string, options: { kind?: stri
  */
 export async function cancelJob(db: Db, accountId: string, id: string, now = Date.now()): Promise<JobInfo> {
   await findJob(db, accountId, id);
-  await db
-    .updateTable('jobs')
-    .set({ status: 'cancelled', finishedAt: now, updatedAt: now, input: null, leaseOwner: null, leaseUntil: null })
-    .where('accountId', '=', accountId)
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const cancelled = await trx
+      .updateTable('jobs')
+      .set({ status: 'cancelled', finishedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null })
+      .where('accountId', '=', accountId)
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    if (Number(cancelled.numUpdatedRows) > 0) await dropJobInput(trx, accountId, id);
+  });
   return findJob(db, accountId, id);
 }
 

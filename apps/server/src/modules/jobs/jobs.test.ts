@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { call, describeEachDialect } from '../../testing/harness.js';
-import { enqueueJob, findJob } from './jobs.service.js';
+import { cancelJob, enqueueJob, findJob, JOB_INPUT_CHUNK, readJobInput, splitCodePoints } from './jobs.service.js';
 import { type JobHandler, type RunningJob, startJobRunner } from './runner.js';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -224,5 +224,34 @@ describeEachDialect('background jobs', (ctx) => {
     const otherList = await call(app, 'GET', '/api/v1/jobs', { token: b.token });
     assert.ok(!otherList.json.data.jobs.some((j: { id: string }) => j.id === job.id));
     assert.equal((await call(app, 'GET', '/api/v1/jobs/nope', { token: a.token })).statusCode, 404);
+  });
+});
+
+describe('splitCodePoints', () => {
+  it('cuts at code points, never inside a surrogate pair', () => {
+    assert.deepEqual([...splitCodePoints('a😀b😀c', 2)], ['a😀', 'b😀', 'c']);
+    assert.deepEqual([...splitCodePoints('😀😀😀', 1)], ['😀', '😀', '😀']);
+    assert.deepEqual([...splitCodePoints('', 3)], []);
+    assert.deepEqual([...splitCodePoints('abc', 3)], ['abc']);
+  });
+});
+
+describeEachDialect('job input', (ctx) => {
+  it('stores a large input in chunks, reads any window across them, and drops them when the job ends', async () => {
+    const { database, a } = ctx();
+    const { db } = database;
+    const input = `${'x'.repeat(JOB_INPUT_CHUNK - 1)}😀é${'y'.repeat(JOB_INPUT_CHUNK)}z`;
+    const job = await enqueueJob(db, a.customerId, { kind: 'test.idle', params: {}, input });
+    const chunks = () => db.selectFrom('jobInputs').select('seq').where('jobId', '=', job.id).execute();
+    assert.equal((await chunks()).length, 3);
+    assert.equal(await readJobInput(db, a.customerId, job.id, JOB_INPUT_CHUNK - 2, 5), 'x😀éyy');
+    assert.equal(await readJobInput(db, a.customerId, job.id, 0, 3), 'xxx');
+    assert.equal(await readJobInput(db, a.customerId, job.id, 2 * JOB_INPUT_CHUNK, 10), 'yz', 'a window past the end is cut short');
+    assert.equal(await readJobInput(db, a.customerId, job.id, 3 * JOB_INPUT_CHUNK, 10), '');
+    const all = await readJobInput(db, a.customerId, job.id, 0, 3 * JOB_INPUT_CHUNK);
+    assert.equal(all, input);
+    assert.equal(await readJobInput(db, ctx().b.customerId, job.id, 0, 10), '', "another account's job has no input");
+    await cancelJob(db, a.customerId, job.id);
+    assert.equal((await chunks()).length, 0, 'the input is dropped with the job');
   });
 });

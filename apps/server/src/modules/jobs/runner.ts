@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
-import type { JobReject } from './jobs.service.js';
+import { dropJobInput, type JobReject, readJobInput } from './jobs.service.js';
 
 type Db = Kysely<DB>;
 
@@ -13,7 +13,11 @@ export interface RunningJob<P = unknown> {
   id: string;
   kind: string;
   params: P;
-  input: string | null;
+  /**
+   * `length` characters (code points) of the job's stored input from character `from` (0-based):
+   * '' past its end. The input can be tens of megabytes, so a step reads only the part it needs.
+   */
+  readInput(from: number, length: number): Promise<string>;
   /** where this step starts: null at the first step, then what the previous step returned */
   cursor: unknown;
   createdBy: string | null;
@@ -67,6 +71,21 @@ export interface JobRunner {
   stop(): Promise<void>;
   handler(kind: string): JobHandler | undefined;
 }
+
+/** Everything a step reads of its job but the input, which it reads a part at a time. */
+const STEP_COLUMNS = [
+  'accountId',
+  'id',
+  'kind',
+  'status',
+  'params',
+  'cursor',
+  'processed',
+  'counts',
+  'rejected',
+  'createdBy',
+  'leaseOwner',
+] as const;
 
 /** A step that keeps failing with an unexpected error is retried this often before the job fails. */
 const STEP_ATTEMPTS = 3;
@@ -123,21 +142,16 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
 
   async function fail(job: { accountId: string; id: string }, message: string): Promise<void> {
     const t = now();
-    await db
-      .updateTable('jobs')
-      .set({
-        status: 'failed',
-        error: message.slice(0, 1000),
-        finishedAt: t,
-        updatedAt: t,
-        input: null,
-        leaseOwner: null,
-        leaseUntil: null,
-      })
-      .where('accountId', '=', job.accountId)
-      .where('id', '=', job.id)
-      .where('leaseOwner', '=', owner)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      const failed = await trx
+        .updateTable('jobs')
+        .set({ status: 'failed', error: message.slice(0, 1000), finishedAt: t, updatedAt: t, leaseOwner: null, leaseUntil: null })
+        .where('accountId', '=', job.accountId)
+        .where('id', '=', job.id)
+        .where('leaseOwner', '=', owner)
+        .executeTakeFirst();
+      if (Number(failed.numUpdatedRows) > 0) await dropJobInput(trx, job.accountId, job.id);
+    });
   }
 
   /** One step in one transaction; false when the job is over (done, cancelled, lost or failed). */
@@ -145,7 +159,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
     return db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('jobs')
-        .selectAll()
+        .select(STEP_COLUMNS)
         .where('accountId', '=', job.accountId)
         .where('id', '=', job.id)
         .$if(isPostgres(trx), (q) => q.forUpdate())
@@ -158,7 +172,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
         id: row.id,
         kind: row.kind,
         params: JSON.parse(row.params),
-        input: row.input,
+        readInput: (from, length) => readJobInput(trx, row.accountId, row.id, from, length),
         cursor: row.cursor === null ? null : JSON.parse(row.cursor),
         createdBy: row.createdBy,
       });
@@ -192,11 +206,12 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
           rejected: firstSeq + rejects.length,
           ...(outcome.total !== undefined ? { total: outcome.total } : {}),
           updatedAt: t,
-          ...(done ? { status: 'succeeded', finishedAt: t, input: null, leaseOwner: null, leaseUntil: null } : { leaseUntil: t + leaseMs }),
+          ...(done ? { status: 'succeeded', finishedAt: t, leaseOwner: null, leaseUntil: null } : { leaseUntil: t + leaseMs }),
         })
         .where('accountId', '=', row.accountId)
         .where('id', '=', row.id)
         .execute();
+      if (done) await dropJobInput(trx, row.accountId, row.id);
       return !done;
     });
   }

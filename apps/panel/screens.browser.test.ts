@@ -307,6 +307,7 @@ describe('panel management screens in Chromium', { skip: browserSkip, timeout: 1
     assert.equal(made?.platform, 'website');
     const card = page.locator('article.bot', { has: page.getByRole('heading', { name: 'Support line' }) });
     assert.ok((await card.locator('.snippet pre').textContent())?.includes(`${made?.id},${a.customerId}`));
+    await shoot(page, 'bots');
   });
 
   it("edits a contact's profile, attributes, notes and assigned agent, all saved through the API", async () => {

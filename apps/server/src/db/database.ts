@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -39,8 +39,45 @@ export function openDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  // SQLite's default page cache is 2 MiB: at a million contacts a lookup by session then reads
+  // most pages back from the OS (~0.7 ms); with 32 MiB the hot part of the indexes stays in.
+  sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+/** SQLite's page cache per connection, in KiB (counted in the resident size). */
+export const SQLITE_CACHE_KIB = 32 * 1024;
+
+/** Distinct SQL texts kept prepared; `in (?, ?, …)` lists of many lengths are why it is bounded. */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew (parse and plan: ~13% of a simple
+ * request's CPU). The same text is reused from a small LRU instead. Safe because the driver runs
+ * one statement at a time on its single connection (a statement is never busy when handed out
+ * again), and SQLite re-prepares a statement itself after a schema change.
+ */
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        // Map keeps insertion order: re-inserting marks it as the most recently used.
+        cache.delete(text);
+      } else {
+        statement = sqlite.prepare(text);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Database {

@@ -30,6 +30,7 @@ describe('migrations', () => {
         '0006-search',
         '0007-agent-sessions',
         '0008-jobs',
+        '0009-search-trigger',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);
@@ -40,6 +41,38 @@ describe('migrations', () => {
       }
       assert.notEqual(rows[0]?.leadId, rows[1]?.leadId);
       assert.deepEqual((await migrateToLatest(db)).applied, [], 'a second run applies nothing');
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('0009 rewrites the search row only when the indexed text changes, and keeps it right when it does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadbox-migrate-'));
+    const database = openDatabase({ databaseUrl: null, dataDir: dir });
+    try {
+      const { db } = database;
+      await migrateToLatest(db);
+      await sql`insert into accounts (id, name, created_at, updated_at) values ('a', 'A', 1, 1)`.execute(db);
+      await sql`insert into contacts (account_id, id, name, status, last_activity_at, created_at, updated_at, lead_id) values ('a', 'c1', 'Alice Stone', 'OPEN', 1, 1, 1, 'lead_1')`.execute(
+        db,
+      );
+      const found = async (text: string) =>
+        (await sql<{ n: number }>`select count(*) as n from contacts_search where contacts_search match ${`"${text}"`}`.execute(db)).rows[0]
+          ?.n;
+      const changes = async (update: ReturnType<typeof sql>) => {
+        await update.execute(db);
+        return (await sql<{ n: number }>`select total_changes() as n`.execute(db)).rows[0]?.n ?? 0;
+      };
+      const before = await changes(sql`select 1`);
+      // Same values in SET: only the contacts row itself changes (the trigger does not fire).
+      const same = await changes(sql`update contacts set name = 'Alice Stone', email_lower = null, phone_key = null where id = 'c1'`);
+      assert.equal(same - before, 1);
+      assert.equal(await found('alice'), 1);
+      const renamed = await changes(sql`update contacts set name = 'Bob Marsh' where id = 'c1'`);
+      assert.ok(renamed - same > 1, 'a new name rewrites the search row');
+      assert.equal(await found('alice'), 0);
+      assert.equal(await found('marsh'), 1);
     } finally {
       await database.close();
       rmSync(dir, { recursive: true, force: true });

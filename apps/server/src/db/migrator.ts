@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-chat-paging.js';
 import * as m0006 from './migrations/0006-search.js';
 import * as m0007 from './migrations/0007-agent-sessions.js';
 import * as m0008 from './migrations/0008-jobs.js';
+import * as m0009 from './migrations/0009-search-trigger.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-search': m0006,
   '0007-agent-sessions': m0007,
   '0008-jobs': m0008,
+  '0009-search-trigger': m0009,
 };
 
 export interface MigrationReport {

@@ -10,7 +10,7 @@
  * Options: --only a,b (operations by name) · --dir D (where the SQLite database goes) · --keep
  * (leave the database) · --reuse (run on the database and manifest already in --dir) · --out D ·
  * --profile (the server writes a CPU profile to <out>/profiles) · --no-ceiling · --no-raw ·
- * --contacts N · --duration S
+ * --contacts N · --duration S · --quiet-wait S
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,8 @@ export interface BenchOptions {
   raw?: boolean;
   contacts?: number;
   duration?: number;
+  /** how long to wait for other processes to go quiet before each operation (seconds) */
+  quietWait?: number;
   /** PostgreSQL server to create the benchmark database on; SQLite when unset */
   databaseUrl?: string | null;
   log?: (line: string) => void;
@@ -70,7 +72,7 @@ function settingsFor(smoke: boolean, o: BenchOptions) {
     // autocannon rounds a run up to whole seconds: the smoke mode leaves the one-connection probes out.
     probeSeconds: smoke ? 0 : 3,
     warmupSeconds: smoke ? 0 : 3,
-    quietWaitSeconds: smoke ? 0 : 60,
+    quietWaitSeconds: o.quietWait ?? (smoke ? 0 : 60),
     rawSeconds: smoke ? 0.3 : 5,
     rawBatchRows: smoke ? 1_000 : 10_000,
   };
@@ -379,6 +381,7 @@ async function main(): Promise<void> {
       'no-raw': { type: 'boolean', default: false },
       contacts: { type: 'string' },
       duration: { type: 'string' },
+      'quiet-wait': { type: 'string' },
     },
   });
   const results = await runBenchmark({
@@ -393,6 +396,7 @@ async function main(): Promise<void> {
     raw: !values['no-raw'],
     contacts: values.contacts ? Number(values.contacts) : undefined,
     duration: values.duration ? Number(values.duration) : undefined,
+    quietWait: values['quiet-wait'] ? Number(values['quiet-wait']) : undefined,
     databaseUrl: process.env.DATABASE_URL || null,
   });
   process.exitCode = results.operations.length > 0 ? 0 : 1;

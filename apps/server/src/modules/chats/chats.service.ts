@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { type Contact, LIMITS } from '../contacts/contact.js';
-import { hydrate } from '../contacts/contacts.repository.js';
 import { assertCustomer, requireBot } from '../contacts/contacts.service.js';
-import { listChatRows } from './chats.repository.js';
+import { listChatContacts } from './chats.repository.js';
 
 export interface ChatListQuery {
   customerId: string;
@@ -18,6 +17,5 @@ export async function listChats(db: Kysely<DB>, accountId: string, q: ChatListQu
   assertCustomer(accountId, q.customerId);
   await requireBot(db, accountId, q.botId);
   const limit = q.limit ?? LIMITS.pageSize;
-  const rows = await listChatRows(db, accountId, { botId: q.botId, leads: q.type === 'lead', limit, offset: (q.page - 1) * limit });
-  return hydrate(db, accountId, rows);
+  return listChatContacts(db, accountId, { botId: q.botId, leads: q.type === 'lead', limit, offset: (q.page - 1) * limit });
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { newObjectId } from '../../lib/ids.js';
 import { call, describeEachDialect, randomUuid } from '../../testing/harness.js';
+import { insertContactRows } from '../contacts/contacts.repository.js';
+import { blankContact } from '../contacts/contacts.service.js';
 
 describeEachDialect('PUT /inbox/direct/lead', (ctx) => {
   const lead = (overrides: Record<string, unknown> = {}) => ({
@@ -264,5 +267,51 @@ describeEachDialect('GET /inbox/direct/chats', (ctx) => {
       assert.equal(res.statusCode, 404);
       assert.equal(res.json.success, false);
     }
+  });
+});
+
+describeEachDialect('GET /inbox/direct/chats deep pages', (ctx) => {
+  it('serves pages past the checkpoints exactly like a plain offset, also after a chat moves to the front', async () => {
+    const { a, app, database } = ctx();
+    const base = Date.now() - 10_000_000;
+    const rows = Array.from({ length: 2300 }, (_, i) => ({
+      ...blankContact(a.customerId, newObjectId(base + i), base),
+      botId: a.botId,
+      uuid: randomUuid(),
+      platform: 'website',
+      name: `Deep ${i}`,
+      isLead: 1,
+      // pairs share a time: the id must break the tie
+      lastActivityAt: base + Math.floor(i / 2),
+    }));
+    await insertContactRows(database.db, rows);
+    const expected = async (page: number) =>
+      (
+        await database.db
+          .selectFrom('contacts')
+          .select('uuid')
+          .where('accountId', '=', a.customerId)
+          .where('botId', '=', a.botId)
+          .where('isLead', '=', 1)
+          .where('uuid', 'is not', null)
+          .orderBy('lastActivityAt', 'desc')
+          .orderBy('id', 'desc')
+          .limit(20)
+          .offset((page - 1) * 20)
+          .execute()
+      ).map((r) => r.uuid);
+    const served = async (page: number) => {
+      const res = await call(app, 'GET', '/inbox/direct/chats', {
+        token: a.token,
+        query: { botId: a.botId, customerId: a.customerId, page: String(page), type: 'lead' },
+      });
+      assert.equal(res.statusCode, 200);
+      return res.json.data.map((c: { uuid: string }) => c.uuid);
+    };
+    for (const page of [51, 52, 101, 115, 116, 60, 51]) assert.deepEqual(await served(page), await expected(page), `page ${page}`);
+    // The oldest chat moves to the front: every deep page shifts by one.
+    const oldest = rows[0] as (typeof rows)[number];
+    await call(app, 'PUT', '/inbox/direct/lead', { token: a.token, body: { uuid: oldest.uuid, botId: a.botId, customerId: a.customerId } });
+    for (const page of [51, 60, 115, 116]) assert.deepEqual(await served(page), await expected(page), `page ${page} after the move`);
   });
 });

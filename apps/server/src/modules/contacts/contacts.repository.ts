@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, SelectQueryBuilder, Updateable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, sql, type Updateable } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { ContactNotesTable, ContactsTable, DB } from '../../db/schema.js';
 import type { Attribute, ChatStatus, Contact, LeadStatus, MessageAuthor } from './contact.js';
@@ -116,6 +116,20 @@ export async function addTags(db: Db, accountId: string, contactId: string, tags
     .execute();
 }
 
+/** Many contacts' tags in multi-row statements (an import); an existing (contact, tag) is left as it is. */
+export async function insertTagRows(
+  db: Db,
+  rows: readonly { accountId: string; contactId: string; tag: string; createdAt: number }[],
+): Promise<void> {
+  for (const part of chunks(rows, 1000)) {
+    await db
+      .insertInto('contactTags')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
 export async function replaceTags(db: Db, accountId: string, contactId: string, tags: readonly string[], now: number): Promise<void> {
   await db.deleteFrom('contactTags').where('accountId', '=', accountId).where('contactId', '=', contactId).execute();
   await addTags(db, accountId, contactId, tags, now);
@@ -153,48 +167,88 @@ export async function replaceSegmentMemberships(
     .execute();
 }
 
-/** Loads tags, notes and segment ids for a page of rows in three queries, keeping the rows' order. */
+type RelationsJson = { tagsJson: unknown; notesJson: unknown; segmentsJson: unknown };
+/** A contact row with its tags, notes and segment ids alongside, as JSON (text on SQLite). */
+export type ContactRowWithRelations = ContactRow & RelationsJson;
+
+/**
+ * Select-list terms bringing a contact's tags, notes and segment ids along as JSON arrays, in the
+ * order they read back (oldest first): one statement for a page instead of one per relation.
+ * `table` is the alias the outer query gives `contacts`.
+ */
+export function relationColumns(postgres: boolean, table = 'contacts') {
+  const agg = (value: string, order: string) =>
+    postgres
+      ? sql.raw(`coalesce(json_agg(${value} order by ${order}), '[]'::json)`)
+      : sql.raw(`json_group_array(${value} order by ${order})`);
+  const note = `${postgres ? 'json_build_object' : 'json_object'}('id', n.id, 'title', n.title, 'description', n.description, 'createdAt', n.created_at, 'updatedAt', n.updated_at)`;
+  const owner = (alias: string) =>
+    sql`${sql.raw(alias)}.account_id = ${sql.ref(`${table}.accountId`)} and ${sql.raw(alias)}.contact_id = ${sql.ref(`${table}.id`)}`;
+  return [
+    sql<unknown>`(select ${agg('t.tag', 't.created_at, t.tag')} from contact_tags t where ${owner('t')})`.as('tagsJson'),
+    sql<unknown>`(select ${agg(note, 'n.created_at, n.id')} from contact_notes n where ${owner('n')})`.as('notesJson'),
+    sql<unknown>`(select ${agg('m.segment_id', 'm.created_at, m.segment_id')} from segment_members m where ${owner('m')})`.as(
+      'segmentsJson',
+    ),
+  ];
+}
+
+const fromJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+// No object rest or spread on rows here: copying a 40-column row costs more than the query saved.
+export function toContactWithRelations(row: ContactRowWithRelations): Contact {
+  return toContact(row, fromJson<string[]>(row.tagsJson), fromJson<Contact['notes']>(row.notesJson), fromJson<string[]>(row.segmentsJson));
+}
+
+/** Loads tags, notes and segment ids for a page of rows in one query, keeping the rows' order. */
 export async function hydrate(db: Db, accountId: string, rows: readonly ContactRow[]): Promise<Contact[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const tags = new Map<string, string[]>();
-  const notes = new Map<string, Contact['notes']>();
-  const segments = new Map<string, string[]>();
-  const push = <V>(map: Map<string, V[]>, key: string, value: V) => {
-    const list = map.get(key);
-    if (list) list.push(value);
-    else map.set(key, [value]);
-  };
-  for (const part of chunks(ids)) {
-    const tagRows = await db
-      .selectFrom('contactTags')
-      .select(['contactId', 'tag'])
+  const postgres = isPostgres(db);
+  const relations = new Map<string, RelationsJson>();
+  for (const part of chunks(rows.map((r) => r.id))) {
+    const found = await db
+      .selectFrom('contacts')
+      .select(['id', ...relationColumns(postgres)])
       .where('accountId', '=', accountId)
-      .where('contactId', 'in', part)
-      .orderBy('createdAt')
-      .orderBy('tag')
+      .where('id', 'in', part)
       .execute();
-    for (const t of tagRows) push(tags, t.contactId, t.tag);
-    const noteRows = await db
-      .selectFrom('contactNotes')
-      .select(['id', 'contactId', 'title', 'description', 'createdAt', 'updatedAt'])
-      .where('accountId', '=', accountId)
-      .where('contactId', 'in', part)
-      .orderBy('createdAt')
-      .orderBy('id')
-      .execute();
-    for (const { contactId, ...note } of noteRows) push(notes, contactId, note);
-    const memberRows = await db
-      .selectFrom('segmentMembers')
-      .select(['contactId', 'segmentId'])
-      .where('accountId', '=', accountId)
-      .where('contactId', 'in', part)
-      .orderBy('createdAt')
-      .orderBy('segmentId')
-      .execute();
-    for (const m of memberRows) push(segments, m.contactId, m.segmentId);
+    for (const r of found) relations.set(r.id, r);
   }
-  return rows.map((row) => toContact(row, tags.get(row.id) ?? [], notes.get(row.id) ?? [], segments.get(row.id) ?? []));
+  return rows.map((row) => {
+    const r = relations.get(row.id);
+    return toContact(
+      row,
+      fromJson<string[]>(r?.tagsJson ?? []),
+      fromJson<Contact['notes']>(r?.notesJson ?? []),
+      fromJson<string[]>(r?.segmentsJson ?? []),
+    );
+  });
+}
+
+/** The contact (with its relations) of one widget session, and the event types the account's webhooks watch. */
+export async function findSessionForUpsert(
+  db: Db,
+  accountId: string,
+  botId: string,
+  uuid: string,
+): Promise<{ row: ContactRow; contact: Contact; watchedJson: string[] } | undefined> {
+  const postgres = isPostgres(db);
+  const watched = postgres
+    ? sql<unknown>`(select coalesce(json_agg(w.events), '[]'::json) from webhook_subscriptions w where w.account_id = ${accountId} and w.enabled = 1)`
+    : sql<unknown>`(select json_group_array(w.events) from webhook_subscriptions w where w.account_id = ${accountId} and w.enabled = 1)`;
+  const found = await db
+    .selectFrom('contacts')
+    .selectAll('contacts')
+    .select([...relationColumns(postgres), watched.as('watchedJson')])
+    .where('accountId', '=', accountId)
+    .where('botId', '=', botId)
+    .where('uuid', '=', uuid)
+    // Concurrent upserts of one session (from several instances) queue on the row: no lost merge.
+    .$if(postgres, (qb) => qb.forUpdate('contacts'))
+    .executeTakeFirst();
+  if (!found) return undefined;
+  // `row` keeps the JSON columns along: nothing reads them from it, and copying costs.
+  return { row: found, contact: toContactWithRelations(found), watchedJson: fromJson<string[]>(found.watchedJson) };
 }
 
 function toContact(row: ContactRow, tags: string[], notes: Contact['notes'], segmentIds: string[]): Contact {

@@ -1,13 +1,15 @@
 import type { Kysely, Updateable } from 'kysely';
 import { retryOnUniqueViolation } from '../../db/errors.js';
+import { writeTransaction } from '../../db/group-commit.js';
 import type { ContactsTable, DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
 import { findBot } from '../bots/bots.repository.js';
+import { forgetChatCheckpoints } from '../chats/chats.repository.js';
 import { existingSegmentIds } from '../segments/segments.repository.js';
-import { recordContactChanges, watchedEvents } from '../webhooks/events.js';
+import { type EventType, recordContactChanges, watchedEvents } from '../webhooks/events.js';
 import {
   type Attribute,
   type ChatStatus,
@@ -66,10 +68,25 @@ export function assertCustomer(accountId: string, customerId: string): void {
   if (customerId !== accountId) throw AppError.notFound('Customer', 'customerId', customerId);
 }
 
-export async function requireBot(db: Db, accountId: string, botId: string) {
+/** How long a bot found is trusted without reading it again (bots are not deleted, their platform never changes). */
+export const BOT_CACHE_TTL_MS = 10_000;
+const BOT_CACHE_SIZE = 10_000;
+type KnownBot = { accountId: string; id: string; platform: string; readAt: number };
+const knownBots = new Map<string, KnownBot>();
+
+export async function requireBot(db: Db, accountId: string, botId: string): Promise<Pick<KnownBot, 'accountId' | 'id' | 'platform'>> {
+  const key = `${accountId}:${botId}`;
+  const known = knownBots.get(key);
+  if (known && Math.abs(Date.now() - known.readAt) < BOT_CACHE_TTL_MS) return known;
   const bot = await findBot(db, accountId, botId);
-  if (!bot) throw AppError.notFound('Bot', 'botId', botId);
-  return bot;
+  if (!bot) {
+    knownBots.delete(key);
+    throw AppError.notFound('Bot', 'botId', botId);
+  }
+  if (knownBots.size >= BOT_CACHE_SIZE) knownBots.clear();
+  const entry = { accountId: bot.accountId, id: bot.id, platform: bot.platform, readAt: Date.now() };
+  knownBots.set(key, entry);
+  return entry;
 }
 
 export async function assertAgent(db: Db, accountId: string, agentId: string, field: string): Promise<void> {
@@ -119,11 +136,13 @@ export async function upsertLead(
   if (input.agentId) await assertAgent(db, accountId, input.agentId, 'agentId');
 
   const id = await retryOnUniqueViolation(() =>
-    db.transaction().execute(async (trx) => {
-      // Concurrent upserts of one session (from several instances) queue on the row: no lost merge.
-      const existing = await repo.findSessionRow(trx, accountId, bot.id, input.uuid, { forUpdate: true });
-      const [current] = existing ? await repo.hydrate(trx, accountId, [existing]) : [];
-      const watched = await watchedEvents(trx, accountId);
+    writeTransaction(db, async (trx) => {
+      // One statement reads the session's contact with its relations and the watched events
+      // (PostgreSQL: FOR UPDATE, so concurrent upserts of one session queue on the row).
+      const found = await repo.findSessionForUpsert(trx, accountId, bot.id, input.uuid);
+      const existing = found?.row;
+      const current = found?.contact;
+      const watched = found ? toWatched(found.watchedJson) : await watchedEvents(trx, accountId);
       const tagsToAdd = cleanTags(input.tags ?? []).filter((t) => !current?.tags.includes(t));
       const attributes = mergeAttributes(current?.attributes ?? [], input.attributes ?? []);
       const notesToAdd = dedupeNotes(input.notes ?? [], current?.notes ?? []);
@@ -150,7 +169,9 @@ export async function upsertLead(
       };
       const contactId = existing?.id ?? newObjectId(now);
       if (existing) {
-        await repo.updateContactRow(trx, accountId, contactId, fields);
+        // Only what changed: an unchanged column in SET still rewrites its index entries.
+        const patch = changedColumns(existing, fields);
+        if (Object.keys(patch).length > 0) await repo.updateContactRow(trx, accountId, contactId, patch);
       } else {
         await repo.insertContactRows(trx, [
           { ...blankContact(accountId, contactId, now), ...fields, botId: bot.id, uuid: input.uuid, platform: bot.platform },
@@ -173,8 +194,23 @@ export async function upsertLead(
       return { id: contactId, created: !existing };
     }),
   );
+  forgetChatCheckpoints(accountId, bot.id);
   // Nothing reads the contact back (the API answers `ok`): no second round of reads on the hot path.
   return id;
+}
+
+function changedColumns<T extends Record<string, unknown>>(row: Record<string, unknown>, fields: T): Partial<T> {
+  const patch: Partial<T> = {};
+  for (const key of Object.keys(fields) as (keyof T & string)[]) {
+    if (row[key] !== fields[key]) patch[key] = fields[key];
+  }
+  return patch;
+}
+
+function toWatched(eventsJson: string[]): Set<EventType> {
+  const types = new Set<EventType>();
+  for (const events of eventsJson) for (const t of JSON.parse(events) as EventType[]) types.add(t);
+  return types;
 }
 
 function dedupeNotes(incoming: { title: string; description: string }[], existing: { title: string; description: string }[]) {

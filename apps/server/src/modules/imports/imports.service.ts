@@ -161,9 +161,13 @@ export async function importContacts(
         const { accountId: _a, id, createdAt: _c, ...patch } = w.row;
         await repo.updateContactRow(trx, accountId, id, patch);
       }
-      for (const w of touched) {
-        await repo.addTags(trx, accountId, w.row.id, w.tags.slice(initialTags.get(w.row.id) ?? 0), now);
-      }
+      // Tags read back oldest first; offsetting each by its index keeps the order they were sent in.
+      await repo.insertTagRows(
+        trx,
+        touched.flatMap((w) =>
+          w.tags.slice(initialTags.get(w.row.id) ?? 0).map((tag, i) => ({ accountId, contactId: w.row.id, tag, createdAt: now + i })),
+        ),
+      );
       // One event for the whole import: a 10,000-row file is not 10,000 webhook calls.
       if ((await watchedEvents(trx, accountId)).has('import.completed')) {
         const userIds = [...new Set(result.rows.map((r) => r.id))];

@@ -57,16 +57,46 @@ export async function listAccountTokens(db: Kysely<DB>, accountId: string): Prom
 }
 
 export async function revokeAccountToken(db: Kysely<DB>, accountId: string, id: string, now = Date.now()): Promise<void> {
-  if (!(await revokeToken(db, accountId, id, now))) throw AppError.notFound('Token', 'id', id);
+  const revoked = await revokeToken(db, accountId, id, now);
+  // This process stops accepting the token at once; other processes within TOKEN_CACHE_TTL_MS.
+  for (const [hash, entry] of activeTokens) if (entry.id === id && entry.accountId === accountId) activeTokens.delete(hash);
+  if (!revoked) throw AppError.notFound('Token', 'id', id);
 }
+
+/**
+ * How long a token found active is trusted without reading it again. A token revoked through
+ * this process stops working at once (revokeAccountToken forgets it); revoked elsewhere (another
+ * instance, the CLI), within this bound.
+ */
+export const TOKEN_CACHE_TTL_MS = 5_000;
+const TOKEN_CACHE_SIZE = 10_000;
+interface ActiveToken {
+  accountId: string;
+  id: string;
+  lastUsedAt: number | null;
+  readAt: number;
+}
+/** Active tokens by hash (never the token itself); unknown tokens are not remembered. */
+const activeTokens = new Map<string, ActiveToken>();
 
 /** Resolves a presented token to its account, or null. Records use coarsely (see LAST_USED_RESOLUTION_MS). */
 export async function authenticateToken(db: Kysely<DB>, presented: string, now = Date.now()): Promise<Actor | null> {
   if (!looksLikeApiToken(presented)) return null;
-  const row = await findActiveTokenByHash(db, hashApiToken(presented));
-  if (!row) return null;
-  if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-    await touchToken(db, row.accountId, row.id, now);
+  const hash = hashApiToken(presented);
+  let entry = activeTokens.get(hash);
+  if (!entry || Math.abs(Date.now() - entry.readAt) >= TOKEN_CACHE_TTL_MS) {
+    const row = await findActiveTokenByHash(db, hash);
+    if (!row) {
+      activeTokens.delete(hash);
+      return null;
+    }
+    if (activeTokens.size >= TOKEN_CACHE_SIZE) activeTokens.clear();
+    entry = { accountId: row.accountId, id: row.id, lastUsedAt: row.lastUsedAt, readAt: Date.now() };
+    activeTokens.set(hash, entry);
   }
-  return { accountId: row.accountId, tokenId: row.id };
+  if (entry.lastUsedAt === null || now - entry.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    entry.lastUsedAt = now;
+    await touchToken(db, entry.accountId, entry.id, now);
+  }
+  return { accountId: entry.accountId, tokenId: entry.id };
 }

@@ -48,7 +48,9 @@ export function bulkHandler(options: { batch?: number } = {}): JobHandler<BulkPa
       const cursor = job.cursor as BulkCursor | null;
       const target = bulkTarget(params);
       await checkReferences(trx, accountId, params);
-      const total = cursor?.total ?? (await countTarget(trx, accountId, target, params.until));
+      // Counted when the job was queued, outside this step's transaction (on SQLite the step holds
+      // the only write lock); a job queued without a total counts here.
+      const total = cursor?.total ?? job.total ?? (await countTarget(trx, accountId, target, params.until));
       const rows = await nextTargetRows(trx, accountId, target, params.until, cursor?.after ?? null, batch);
       const applied = await apply(trx, accountId, params, rows, Date.now());
       const seen = (cursor?.seen ?? 0) + rows.length;

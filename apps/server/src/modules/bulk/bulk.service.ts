@@ -9,7 +9,7 @@ import { toContactFilter } from '../contacts/inbox-filter.js';
 import { enqueueJob, type JobInfo } from '../jobs/jobs.service.js';
 import { findSegment } from '../segments/segments.repository.js';
 import type { Actor } from '../tokens/tokens.service.js';
-import { type BulkTarget, countMatchingCapped } from './bulk.repository.js';
+import { type BulkTarget, countMatchingCapped, countTarget } from './bulk.repository.js';
 import type { BulkAction, BulkBody, BulkFilterBody } from './bulk.schemas.js';
 
 type Db = Kysely<DB>;
@@ -113,7 +113,10 @@ async function validate(db: Db, accountId: string, body: BulkBody): Promise<Omit
 /** Checks the request and queues the job; the caller wakes the runner. */
 export async function startBulkAction(db: Db, actor: Actor, body: BulkBody, now = Date.now()): Promise<JobInfo> {
   const params: BulkParams = { ...(await validate(db, actor.accountId, body)), until: now };
-  return enqueueJob(db, actor.accountId, { kind: BULK_KIND, params, createdBy: actor.agentId ?? null }, now);
+  // Counted here, a plain read, so the job's first step does not hold the write lock for it and
+  // the progress bar has its total from the start.
+  const total = await countTarget(db, actor.accountId, bulkTarget(params), now);
+  return enqueueJob(db, actor.accountId, { kind: BULK_KIND, params, total, createdBy: actor.agentId ?? null }, now);
 }
 
 /** Past this many, a count says "at least": counting a million rows would hold up the page. */

@@ -75,6 +75,8 @@ describeEachDialect(
       const plain = await seed(ctx(), a, 3);
       const [theirs] = await seed(ctx(), b, 1);
       const job = await start(ctx(), a, { action: 'tag', tags: ['gold', ' '], target: { ids: [...gold, ...plain, theirs] } });
+      const queued = await call(ctx().app, 'GET', `/api/v1/jobs/${job}`, { token: a.token });
+      assert.deepEqual([queued.json.data.status, queued.json.data.total], ['queued', 5], 'the total is known before the first step');
       await runJobs(ctx(), jobHandlers);
       const done = await finished(ctx(), a, job);
       assert.deepEqual(done.counts, { changed: 3, unchanged: 2, notFound: 1 });

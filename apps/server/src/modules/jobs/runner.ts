@@ -20,6 +20,8 @@ export interface RunningJob<P = unknown> {
   readInput(from: number, length: number): Promise<string>;
   /** where this step starts: null at the first step, then what the previous step returned */
   cursor: unknown;
+  /** the number of items, when the job was queued with it or a step has set it */
+  total: number | null;
   createdBy: string | null;
 }
 
@@ -80,6 +82,7 @@ const STEP_COLUMNS = [
   'status',
   'params',
   'cursor',
+  'total',
   'processed',
   'counts',
   'rejected',
@@ -174,6 +177,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
         params: JSON.parse(row.params),
         readInput: (from, length) => readJobInput(trx, row.accountId, row.id, from, length),
         cursor: row.cursor === null ? null : JSON.parse(row.cursor),
+        total: row.total === null ? null : Number(row.total),
         createdBy: row.createdBy,
       });
       const rejects = outcome.rejects ?? [];

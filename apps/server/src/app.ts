@@ -25,6 +25,7 @@ import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
+import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.service.js';
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
@@ -96,6 +97,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     autostart: config.jobs.run,
   });
   app.addHook('onClose', () => jobs.stop());
+  // A token revoked on any instance leaves this one's token cache at once.
+  const stopForgetting = await bus.subscribe(TOKEN_REVOKED_CHANNEL, (message) => {
+    const { accountId, id } = message as { accountId?: unknown; id?: unknown };
+    if (typeof accountId === 'string' && typeof id === 'string') forgetToken(accountId, id);
+  });
+  app.addHook('onClose', async () => stopForgetting());
 
   app.decorateRequest('actor', null);
   await app.register(cookie);
@@ -175,7 +182,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(
     async (v1) => {
       await v1.register(pollyBotSurface, { db, limiter: limiters.leads, failures: limiters.authFailures, sessions });
-      await v1.register(tokensRoutes, { db });
+      await v1.register(tokensRoutes, { db, bus });
       await v1.register(jobsRoutes, { db, runner: jobs });
       await v1.register(importJobsRoutes, { db, runner: jobs });
       await v1.register(exportsRoutes, { db });

@@ -73,6 +73,22 @@ describe('two instances on one PostgreSQL database and one Redis', { skip }, () 
     assert.equal(results.filter((r) => r.status === 200).length, 100);
   });
 
+  it('a token revoked through one instance is refused by the other at once, despite its token cache', async () => {
+    const { token, info } = await createToken(testDb.database.db, account.customerId, { name: 'to revoke' });
+    assert.equal((await send(two.url, 'GET', '/inbox/segments', token)).status, 200, 'instance two has it cached now');
+    const revoked = await send(one.url, 'DELETE', `/api/v1/tokens/${info.id}`, account.token);
+    assert.equal(revoked.status, 200);
+    // refused well inside the 5 s the cache would otherwise trust it (the message crosses Redis)
+    const started = Date.now();
+    let status = (await send(two.url, 'GET', '/inbox/segments', token)).status;
+    while (status !== 401 && Date.now() - started < 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      status = (await send(two.url, 'GET', '/inbox/segments', token)).status;
+    }
+    assert.equal(status, 401, `still accepted ${Date.now() - started} ms after the revocation`);
+    assert.equal((await send(one.url, 'GET', '/inbox/segments', token)).status, 401);
+  });
+
   it('concurrent upserts of one uuid through both instances end in one chat with every tag and note', async () => {
     const { token } = await createToken(testDb.database.db, account.customerId, { name: 'upserts' });
     const uuid = randomUuid();

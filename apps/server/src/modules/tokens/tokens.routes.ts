@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
+import type { LiveBus } from '../../lib/live-bus.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses } from '../../surfaces/pollybot/envelope.js';
-import { createToken, listAccountTokens, revokeAccountToken, type TokenInfo } from './tokens.service.js';
+import { createToken, listAccountTokens, revokeAccountToken, TOKEN_REVOKED_CHANNEL, type TokenInfo } from './tokens.service.js';
 
 const tags = ['API tokens'];
 const Token = Type.Object({
@@ -26,7 +27,7 @@ const toRecord = (t: TokenInfo) => ({
 });
 
 /** The account's API tokens ("More → API Tokens"): the token itself is shown once, at creation. */
-export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: LiveBus }> = async (app, { db, bus }) => {
   app.get(
     '/tokens',
     {
@@ -79,7 +80,12 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async
       },
     },
     async (request) => {
-      await revokeAccountToken(db, actorOf(request).accountId, request.params.id);
+      const { accountId } = actorOf(request);
+      await revokeAccountToken(db, accountId, request.params.id);
+      // Other instances drop it from their caches now; if this fails they do within seconds.
+      await bus
+        .publish(TOKEN_REVOKED_CHANNEL, { accountId, id: request.params.id })
+        .catch((error: unknown) => request.log.warn({ err: error }, 'could not announce a token revocation'));
       return { success: true as const, data: { id: request.params.id } };
     },
   );

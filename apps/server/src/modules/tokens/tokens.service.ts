@@ -58,9 +58,18 @@ export async function listAccountTokens(db: Kysely<DB>, accountId: string): Prom
 
 export async function revokeAccountToken(db: Kysely<DB>, accountId: string, id: string, now = Date.now()): Promise<void> {
   const revoked = await revokeToken(db, accountId, id, now);
-  // This process stops accepting the token at once; other processes within TOKEN_CACHE_TTL_MS.
-  for (const [hash, entry] of activeTokens) if (entry.id === id && entry.accountId === accountId) activeTokens.delete(hash);
+  // This process stops accepting the token at once; the route tells the other instances
+  // (TOKEN_REVOKED_CHANNEL), and without that message they stop within TOKEN_CACHE_TTL_MS.
+  forgetToken(accountId, id);
   if (!revoked) throw AppError.notFound('Token', 'id', id);
+}
+
+/** Live-bus channel on which a revocation reaches every instance's token cache. */
+export const TOKEN_REVOKED_CHANNEL = 'tokens:revoked';
+
+/** Drops a token from this process's cache, so its next use reads it again. */
+export function forgetToken(accountId: string, id: string): void {
+  for (const [hash, entry] of activeTokens) if (entry.id === id && entry.accountId === accountId) activeTokens.delete(hash);
 }
 
 /**

@@ -43,7 +43,7 @@ export async function startServer(config: Config, out: { write(text: string): un
   if (fresh) out.write(firstStartMessage(fresh, base));
   out.write(
     `\nleadbox is running on ${base} (${database.dialect}: ${database.location}${infra.redis ? ', Redis for shared limits' : ''})\n` +
-      `  API docs     ${base}/docs\n  OpenAPI      ${base}/openapi.json\n  BotPenguin   ${base}/inbox/...\n  PollyBot     ${base}/api/v1/leads\n  Widget       ${base}/botpenguin.js\n\n`,
+      `  Panel        ${base}/panel/   (sign in as the owner)\n  API docs     ${base}/docs\n  OpenAPI      ${base}/openapi.json\n  BotPenguin   ${base}/inbox/...\n  PollyBot     ${base}/api/v1/leads\n  Widget       ${base}/botpenguin.js\n\n`,
   );
   return app;
 }

@@ -54,9 +54,10 @@ export const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * Kysely's SQLite driver prepares every statement anew (parse and plan: ~13% of a simple
- * request's CPU). The same text is reused from a small LRU instead. Safe because the driver runs
- * one statement at a time on its single connection (a statement is never busy when handed out
- * again), and SQLite re-prepares a statement itself after a schema change.
+ * request's CPU). The same text is reused from a small LRU instead. A cached statement that is
+ * still busy (an open iterate(), e.g. a query run inside the loop over a stream of the same
+ * text) is never handed out: better-sqlite3 would refuse to run it. SQLite re-prepares a
+ * statement itself after a schema change.
  */
 export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
@@ -67,6 +68,8 @@ export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CAC
     },
     prepare(text: string) {
       let statement = cache.get(text);
+      // A statement still iterating (a Kysely stream) cannot run again: that caller gets its own.
+      if (statement?.busy) return sqlite.prepare(text);
       if (statement) {
         // Map keeps insertion order: re-inserting marks it as the most recently used.
         cache.delete(text);

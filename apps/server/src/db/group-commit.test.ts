@@ -143,6 +143,22 @@ describe('group commit (SQLite)', () => {
     assert.deepEqual(await stored(), [1, 2, 3]);
     assert.equal(commits(), 1);
   });
+
+  it('writeTransaction inside a transaction runs in it and commits with it', async () => {
+    await db.transaction().execute(async (trx) => {
+      await writeTransaction(trx, insert(1));
+      await writeTransaction(trx, insert(2));
+    });
+    assert.deepEqual(await stored(), [1, 2]);
+    assert.equal(commits(), 1);
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await writeTransaction(trx, insert(3));
+        throw new Error('caller fails after the nested write');
+      }),
+    );
+    assert.deepEqual(await stored(), [1, 2], 'the nested write rolled back with its caller');
+  });
 });
 
 describe('statement cache', () => {
@@ -169,6 +185,20 @@ describe('statement cache', () => {
     assert.equal(cached.prepare('select 1'), a);
     cached.prepare('select 2');
     assert.equal(prepared, 4);
+    cached.close();
+  });
+
+  it('never hands out a statement that is still iterating', () => {
+    const sqlite = new SQLite(':memory:');
+    sqlite.exec('create table parents (id integer primary key); insert into parents values (1), (2), (3)');
+    const cached = withStatementCache(sqlite);
+    const text = 'select id from parents order by id';
+    const open = (cached.prepare(text) as SQLite.Statement).iterate();
+    open.next();
+    const again = cached.prepare(text) as SQLite.Statement;
+    assert.equal(again.all().length, 3, 'a busy statement would throw "This statement is busy executing a query"');
+    open.return?.();
+    assert.equal((cached.prepare(text) as SQLite.Statement).all().length, 3);
     cached.close();
   });
 });

@@ -112,7 +112,9 @@ const committers = new WeakMap<Kysely<any>, GroupCommit<any>>();
  * in parallel on a pool, each call has its own.
  */
 export function writeTransaction<DB, T>(db: Kysely<DB>, work: Work<DB, T>): Promise<T> {
-  if (isPostgres(db) || db.isTransaction) return db.transaction().execute(work);
+  // Already inside a transaction: the caller's commit is the one that counts (Kysely refuses nesting).
+  if (db.isTransaction) return work(db as Transaction<DB>);
+  if (isPostgres(db)) return db.transaction().execute(work);
   let committer = committers.get(db) as GroupCommit<DB> | undefined;
   if (!committer) {
     committer = new GroupCommit(db);

@@ -3,6 +3,7 @@ import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import type { Contact } from '../contacts/contact.js';
 import { relationColumns, toContactWithRelations } from '../contacts/contacts.repository.js';
+import { type CheckpointKey, checkpointList } from './chat-checkpoints.js';
 
 export interface ChatPageQuery {
   botId: string;
@@ -14,25 +15,13 @@ export interface ChatPageQuery {
 /** Every this many chats of a list, the key of the chat there is remembered (a checkpoint). */
 export const CHECKPOINT_EVERY = 1000;
 /**
- * How long checkpoints are trusted. An upsert through this process forgets its bot's at once;
- * other writers that move a chat (a message, another instance) can shift a deep page by the
- * chats that moved past a checkpoint within this bound, as OFFSET paging shifts under writes anyway.
+ * How long checkpoints are trusted. A write through this process that moves, re-lists or deletes
+ * a chat forgets them at once (upsert, contact update and delete: see chat-checkpoints.ts); other
+ * writers (another instance, the CLI) can shift a deep page by the chats that moved past a
+ * checkpoint within this bound, as OFFSET paging shifts under writes anyway.
  */
 export const CHECKPOINT_TTL_MS = 10_000;
-type Key = { lastActivityAt: number; id: string };
-interface Checkpoints {
-  readAt: number;
-  /** offset (a multiple of CHECKPOINT_EVERY) -> key of the chat at that offset */
-  keys: Map<number, Key>;
-}
-const checkpoints = new Map<string, Checkpoints>();
-const listKey = (accountId: string, botId: string, leads: boolean) => `${accountId}:${botId}:${leads ? 1 : 0}`;
-
-/** Forgets the checkpoints of a bot's chat lists (its chats were written). */
-export function forgetChatCheckpoints(accountId: string, botId: string): void {
-  checkpoints.delete(listKey(accountId, botId, true));
-  checkpoints.delete(listKey(accountId, botId, false));
-}
+type Key = CheckpointKey;
 
 function pageIds(
   db: Kysely<DB>,
@@ -68,13 +57,7 @@ function pageIds(
 async function checkpointBefore(db: Kysely<DB>, accountId: string, q: ChatPageQuery): Promise<{ key: Key; offset: number } | null> {
   const target = Math.floor(q.offset / CHECKPOINT_EVERY) * CHECKPOINT_EVERY;
   if (target === 0) return null;
-  const k = listKey(accountId, q.botId, q.leads);
-  let list = checkpoints.get(k);
-  if (!list || Math.abs(Date.now() - list.readAt) >= CHECKPOINT_TTL_MS) {
-    if (checkpoints.size >= 1000) checkpoints.clear();
-    list = { readAt: Date.now(), keys: new Map() };
-    checkpoints.set(k, list);
-  }
+  const list = checkpointList(accountId, q.botId, q.leads, CHECKPOINT_TTL_MS);
   const known = list.keys.get(target);
   if (known) return { key: known, offset: target };
   let from: { key: Key; offset: number } | null = null;

@@ -280,6 +280,8 @@ describeEachDialect('GET /inbox/direct/chats deep pages', (ctx) => {
       uuid: randomUuid(),
       platform: 'website',
       name: `Deep ${i}`,
+      email: `deep${i}@example.com`,
+      emailLower: `deep${i}@example.com`,
       isLead: 1,
       // pairs share a time: the id must break the tie
       lastActivityAt: base + Math.floor(i / 2),
@@ -313,5 +315,23 @@ describeEachDialect('GET /inbox/direct/chats deep pages', (ctx) => {
     const oldest = rows[0] as (typeof rows)[number];
     await call(app, 'PUT', '/inbox/direct/lead', { token: a.token, body: { uuid: oldest.uuid, botId: a.botId, customerId: a.customerId } });
     for (const page of [51, 60, 115, 116]) assert.deepEqual(await served(page), await expected(page), `page ${page} after the move`);
+    // Chats before the first checkpoint are deleted (PollyBot): every deep page shifts by three.
+    for (const gone of rows.slice(-3)) {
+      const res = await call(app, 'DELETE', `/api/v1/leads/${gone.leadId}`, { headers: { authorization: `Bearer ${a.token}` } });
+      assert.equal(res.statusCode, 200);
+    }
+    for (const page of [51, 60, 115, 116]) assert.deepEqual(await served(page), await expected(page), `page ${page} after the deletes`);
+    // An agent replies in the (now) oldest chat: it moves to the front again.
+    const replied = await call(app, 'GET', '/inbox/direct/chats', {
+      token: a.token,
+      query: { botId: a.botId, customerId: a.customerId, page: '115', type: 'lead' },
+    });
+    const last = replied.json.data.at(-1) as { _id: string };
+    const reply = await call(app, 'POST', `/api/v1/chats/${last._id}/messages`, {
+      headers: { authorization: `Bearer ${a.token}` },
+      body: { text: 'Still there?' },
+    });
+    assert.equal(reply.statusCode, 201);
+    for (const page of [51, 60, 115, 116]) assert.deepEqual(await served(page), await expected(page), `page ${page} after the reply`);
   });
 });

@@ -1,6 +1,7 @@
 import { type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, sql, type Updateable } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { ContactNotesTable, ContactsTable, DB } from '../../db/schema.js';
+import { forgetAccountChatCheckpoints } from '../chats/chat-checkpoints.js';
 import type { Attribute, ChatStatus, Contact, LeadStatus, MessageAuthor } from './contact.js';
 
 export type ContactRow = Selectable<ContactsTable>;
@@ -64,7 +65,12 @@ export async function insertContactRows(db: Db, rows: Insertable<ContactsTable>[
 
 export async function updateContactRow(db: Db, accountId: string, id: string, patch: Updateable<ContactsTable>): Promise<void> {
   await db.updateTable('contacts').set(patch).where('accountId', '=', accountId).where('id', '=', id).execute();
+  // The chat may have moved in, out of or within a chat list: deep-page checkpoints are stale.
+  if (movesChat(patch)) forgetAccountChatCheckpoints(accountId);
 }
+
+const movesChat = (patch: Updateable<ContactsTable>) =>
+  patch.lastActivityAt !== undefined || patch.isLead !== undefined || patch.uuid !== undefined || patch.botId !== undefined;
 
 /** Sets one status on many contacts; returns the ids that exist in the account. */
 export async function setStatus(db: Db, accountId: string, ids: readonly string[], status: ChatStatus, now: number): Promise<string[]> {
@@ -103,6 +109,8 @@ export async function deleteContacts(db: Db, accountId: string, ids: readonly st
     const rows = await db.deleteFrom('contacts').where('accountId', '=', accountId).where('id', 'in', part).returning('id').execute();
     found.push(...rows.map((r) => r.id));
   }
+  // Deleted chats leave their lists: deep-page checkpoints are stale.
+  if (found.length > 0) forgetAccountChatCheckpoints(accountId);
   return found;
 }
 

@@ -7,7 +7,7 @@ import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
 import { findBot } from '../bots/bots.repository.js';
-import { forgetChatCheckpoints } from '../chats/chats.repository.js';
+import { forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
 import { existingSegmentIds } from '../segments/segments.repository.js';
 import { type EventType, recordContactChanges, watchedEvents } from '../webhooks/events.js';
 import {

@@ -5,6 +5,7 @@ import { newObjectId } from '../../lib/ids.js';
 import { toIso } from '../../lib/time.js';
 import { toInboxUser } from '../../surfaces/botpenguin/records.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
+import { forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
 import type { MessageAuthor } from '../contacts/contact.js';
 import { findContactRows, hydrate } from '../contacts/contacts.repository.js';
 import { recordEvents, watchedEvents } from '../webhooks/events.js';
@@ -42,7 +43,7 @@ export async function addMessage(
   if (input.agentId && !(await existingAgentIds(db, accountId, [input.agentId])).has(input.agentId)) {
     throw AppError.validation([{ field: 'agentId', value: input.agentId, message: 'is not an agent of this account' }]);
   }
-  return db.transaction().execute(async (trx) => {
+  const stored = await db.transaction().execute(async (trx) => {
     const [row] = await findContactRows(trx, accountId, [chatId]);
     if (!row) throw new AppError('NOT_FOUND', 'Chat not found', { meta: { resource: 'chat' } });
     const message: MessageRow = {
@@ -86,8 +87,11 @@ export async function addMessage(
         );
       }
     }
-    return message;
+    return { message, botId: row.botId };
   });
+  // The chat moved to the front of its bot's listing: the remembered deep-page keys are stale.
+  if (stored.botId) forgetChatCheckpoints(accountId, stored.botId);
+  return stored.message;
 }
 
 /** A chat's messages, oldest first, in pages (keyset on time and id, so pages stay stable). */

@@ -69,6 +69,7 @@ export const TOKEN_REVOKED_CHANNEL = 'tokens:revoked';
 
 /** Drops a token from this process's cache, so its next use reads it again. */
 export function forgetToken(accountId: string, id: string): void {
+  revocations++;
   for (const [hash, entry] of activeTokens) if (entry.id === id && entry.accountId === accountId) activeTokens.delete(hash);
 }
 
@@ -87,6 +88,8 @@ interface ActiveToken {
 }
 /** Active tokens by hash (never the token itself); unknown tokens are not remembered. */
 const activeTokens = new Map<string, ActiveToken>();
+/** Counts forgetToken calls: a lookup that overlapped one does not cache what it read. */
+let revocations = 0;
 
 /** Resolves a presented token to its account, or null. Records use coarsely (see LAST_USED_RESOLUTION_MS). */
 export async function authenticateToken(db: Kysely<DB>, presented: string, now = Date.now()): Promise<Actor | null> {
@@ -94,6 +97,7 @@ export async function authenticateToken(db: Kysely<DB>, presented: string, now =
   const hash = hashApiToken(presented);
   let entry = activeTokens.get(hash);
   if (!entry || Math.abs(Date.now() - entry.readAt) >= TOKEN_CACHE_TTL_MS) {
+    const seen = revocations;
     const row = await findActiveTokenByHash(db, hash);
     if (!row) {
       activeTokens.delete(hash);
@@ -101,7 +105,9 @@ export async function authenticateToken(db: Kysely<DB>, presented: string, now =
     }
     if (activeTokens.size >= TOKEN_CACHE_SIZE) activeTokens.clear();
     entry = { accountId: row.accountId, id: row.id, lastUsedAt: row.lastUsedAt, readAt: Date.now() };
-    activeTokens.set(hash, entry);
+    // A revocation during the read may have been read as still active: answer from it, but
+    // don't keep it.
+    if (revocations === seen) activeTokens.set(hash, entry);
   }
   if (entry.lastUsedAt === null || now - entry.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     entry.lastUsedAt = now;

@@ -2,9 +2,7 @@
 // playwright-core against the built panel served by the real app (its job runner on), on a fresh
 // SQLite database with two accounts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -13,11 +11,10 @@ import { buildApp } from '../server/src/app.js';
 import { createAccountIn, type NewAccount } from '../server/src/modules/accounts/accounts.service.js';
 import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
+import { apiCall, ensurePanelBuilt, openPage, PASSWORD, screenshot, signInWith } from './browser-testing.js';
 
 const skip = browserSkip;
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
-const root = path.resolve(import.meta.dirname, '../..');
-const PASSWORD = 'correct horse battery';
+const _root = path.resolve(import.meta.dirname, '../..');
 
 describe('inbox filters and bulk actions in Chromium', { skip, timeout: 120_000 }, () => {
   let testDb: TestDatabase;
@@ -32,15 +29,7 @@ describe('inbox filters and bulk actions in Chromium', { skip, timeout: 120_000 
   const ids = new Map<string, string>();
   const errors: string[] = [];
 
-  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
-  async function apiAs(account: NewAccount, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(leadbox + url, {
-      method,
-      headers: { authorization: `Bearer ${account.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, json: await res.json() };
-  }
+  const apiAs = (account: NewAccount, method: string, url: string, body?: unknown) => apiCall(leadbox, account, method, url, body);
   async function lead(account: NewAccount, fields: Record<string, unknown>): Promise<void> {
     const { status, json } = await apiAs(account, 'PUT', '/inbox/direct/lead', {
       uuid: randomUUID(),
@@ -50,21 +39,8 @@ describe('inbox filters and bulk actions in Chromium', { skip, timeout: 120_000 
     });
     assert.equal(status, 200, JSON.stringify(json));
   }
-  async function newPage(viewport = { width: 1280, height: 860 }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport, baseURL: leadbox });
-    context.setDefaultTimeout(5_000);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && !/status of 40[14]/.test(m.text()) && errors.push(`${page.url()}: ${m.text()}`));
-    return { context, page };
-  }
-  async function signIn(page: Page, email: string) {
-    await page.goto('/');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-  }
+  const newPage = (viewport = { width: 1280, height: 860 }) => openPage(browser, leadbox, errors, { viewport });
+  const signIn = (page: Page, email: string) => signInWith(page, email);
   const rowCount = (page: Page, n: number) => page.waitForFunction(`document.querySelectorAll('table.contacts tbody tr').length === ${n}`);
   const names = (page: Page) => page.locator('table.contacts tbody .row-link').allTextContents();
   const user = async (name: string) => (await apiAs(a, 'GET', `/inbox/users/${ids.get(name)}`)).json.data;
@@ -76,10 +52,7 @@ describe('inbox filters and bulk actions in Chromium', { skip, timeout: 120_000 
   }
 
   before(async () => {
-    if (!existsSync(path.join(root, 'apps/panel/dist/index.html'))) {
-      const built = spawnSync('npm', ['run', 'build', '-w', '@leadbox/panel'], { cwd: root, stdio: 'inherit' });
-      assert.equal(built.status, 0, 'building the panel failed');
-    }
+    ensurePanelBuilt();
     testDb = await createTestDatabase('sqlite');
     app = await buildApp(testConfig({ LEADBOX_JOBS_POLL_MS: '50' }), { database: testDb.database });
     leadbox = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -243,7 +216,5 @@ describe('inbox filters and bulk actions in Chromium', { skip, timeout: 120_000 
     assert.deepEqual(errors, []);
   });
 
-  async function shoot(page: Page) {
-    if (UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', 'panel-bulk.png') });
-  }
+  const shoot = (page: Page) => screenshot(page, 'bulk');
 });

@@ -3,9 +3,8 @@
 // two accounts. The app's job runner is off: the test runs the queued import itself, so the
 // progress view is seen before the job ends.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -17,11 +16,10 @@ import { jobHandlers } from '../server/src/modules/jobs/handlers.js';
 import { startJobRunner } from '../server/src/modules/jobs/runner.js';
 import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
+import { apiCall, ensurePanelBuilt, openPage, PASSWORD, screenshot, signInWith } from './browser-testing.js';
 
 const skip = browserSkip;
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
-const root = path.resolve(import.meta.dirname, '../..');
-const PASSWORD = 'correct horse battery';
+const _root = path.resolve(import.meta.dirname, '../..');
 const silent = { info() {}, warn() {}, error() {} };
 
 const PEOPLE_CSV = [
@@ -49,51 +47,26 @@ describe('panel import and export in Chromium', { skip, timeout: 90_000 }, () =>
   let importJobId = '';
   const errors: string[] = [];
 
-  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
-  async function apiAs(account: NewAccount, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(leadbox + url, {
-      method,
-      headers: { authorization: `Bearer ${account.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, json: await res.json() };
-  }
+  const apiAs = (account: NewAccount, method: string, url: string, body?: unknown) => apiCall(leadbox, account, method, url, body);
   async function lead(account: NewAccount, fields: Record<string, unknown>): Promise<void> {
     const body = { uuid: randomUUID(), botId: account.botId, customerId: account.customerId, ...fields };
     const { status, json } = await apiAs(account, 'PUT', '/inbox/direct/lead', body);
     assert.equal(status, 200, JSON.stringify(json));
   }
-  async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport, baseURL: leadbox, acceptDownloads: true });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && !/status of 40[14]/.test(m.text()) && errors.push(`${page.url()}: ${m.text()}`));
-    return { context, page };
-  }
-  async function signIn(page: Page, email: string) {
-    await page.goto('/');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-  }
+  const newPage = (viewport = { width: 1280, height: 900 }) =>
+    openPage(browser, leadbox, errors, { viewport, downloads: true, timeoutMs: 10_000 });
+  const signIn = (page: Page, email: string) => signInWith(page, email);
   async function downloaded(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string }> {
     const [download] = await Promise.all([page.waitForEvent('download'), click()]);
     const file = await (download as Download).path();
     return { name: (download as Download).suggestedFilename(), text: readFileSync(file, 'utf8') };
   }
-  async function shoot(page: Page, name: string) {
-    if (UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', `panel-${name}.png`), fullPage: true });
-  }
+  const shoot = (page: Page, name: string) => screenshot(page, name, { fullPage: true });
   const chooseFile = (page: Page, name: string, text: string) =>
     page.getByLabel('CSV file to import').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 
   before(async () => {
-    if (!existsSync(path.join(root, 'apps/panel/dist/index.html'))) {
-      const built = spawnSync('npm', ['run', 'build', '-w', '@leadbox/panel'], { cwd: root, stdio: 'inherit' });
-      assert.equal(built.status, 0, 'building the panel failed');
-    }
+    ensurePanelBuilt();
     testDb = await createTestDatabase('sqlite');
     app = await buildApp(testConfig({ LEADBOX_JOBS: 'false' }), { database: testDb.database });
     leadbox = await app.listen({ port: 0, host: '127.0.0.1' });

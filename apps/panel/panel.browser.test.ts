@@ -1,9 +1,7 @@
 // Browser tests of the customer panel (issue 6): Debian's Chromium driven by playwright-core against
 // the built panel served by the real app, on a fresh SQLite database with two accounts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -12,11 +10,10 @@ import { buildApp } from '../server/src/app.js';
 import { createAccountIn, type NewAccount } from '../server/src/modules/accounts/accounts.service.js';
 import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
+import { apiCall, ensurePanelBuilt, openPage, PASSWORD, screenshot, signInWith } from './browser-testing.js';
 
 const skip = browserSkip;
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
-const root = path.resolve(import.meta.dirname, '../..');
-const PASSWORD = 'correct horse battery';
+const _root = path.resolve(import.meta.dirname, '../..');
 
 describe('customer panel in Chromium', { skip, timeout: 90_000 }, () => {
   let testDb: TestDatabase;
@@ -30,15 +27,7 @@ describe('customer panel in Chromium', { skip, timeout: 90_000 }, () => {
   const carol = { uuid: randomUUID(), id: '' };
   const errors: string[] = [];
 
-  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
-  async function apiAs(account: NewAccount, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(leadbox + url, {
-      method,
-      headers: { authorization: `Bearer ${account.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, json: await res.json() };
-  }
+  const apiAs = (account: NewAccount, method: string, url: string, body?: unknown) => apiCall(leadbox, account, method, url, body);
   async function lead(account: NewAccount, fields: Record<string, unknown>, uuid = randomUUID()): Promise<void> {
     const { status, json } = await apiAs(account, 'PUT', '/inbox/direct/lead', {
       uuid,
@@ -48,34 +37,15 @@ describe('customer panel in Chromium', { skip, timeout: 90_000 }, () => {
     });
     assert.equal(status, 200, JSON.stringify(json));
   }
-  async function newPage(viewport = { width: 1280, height: 860 }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport, baseURL: leadbox });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: leadbox });
-    context.setDefaultTimeout(5_000);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    // (the 401 of /auth/me before sign-in, and of a revoked token, are expected)
-    page.on('console', (m) => m.type() === 'error' && !/status of 40[14]/.test(m.text()) && errors.push(`${page.url()}: ${m.text()}`));
-    return { context, page };
-  }
-  async function signIn(page: Page, email: string, password = PASSWORD) {
-    await page.goto('/');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const newPage = (viewport = { width: 1280, height: 860 }) => openPage(browser, leadbox, errors, { viewport, clipboard: true });
+  const signIn = (page: Page, email: string, password = PASSWORD) => signInWith(page, email, password, { waitForInbox: false });
   const rowCount = (page: Page, n: number) => page.waitForFunction(`document.querySelectorAll('table.contacts tbody tr').length === ${n}`);
   const rows = (page: Page) => page.locator('table.contacts tbody tr');
   const names = (page: Page) => page.locator('table.contacts tbody .row-link').allTextContents();
-  async function shoot(page: Page, name: string) {
-    if (UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', `panel-${name}.png`) });
-  }
+  const shoot = (page: Page, name: string) => screenshot(page, name);
 
   before(async () => {
-    if (!existsSync(path.join(root, 'apps/panel/dist/index.html'))) {
-      const built = spawnSync('npm', ['run', 'build', '-w', '@leadbox/panel'], { cwd: root, stdio: 'inherit' });
-      assert.equal(built.status, 0, 'building the panel failed');
-    }
+    ensurePanelBuilt();
     testDb = await createTestDatabase('sqlite');
     app = await buildApp(testConfig(), { database: testDb.database });
     leadbox = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -2,9 +2,7 @@
 // contact editing, in Debian's Chromium against the built panel served by the real app, on a fresh
 // SQLite database with two accounts. Every change made in the browser is checked through the API.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -15,10 +13,9 @@ import { type Dispatcher, startDispatcher } from '../server/src/modules/webhooks
 import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
 import { startReceiver, verifySignature } from '../server/src/testing/webhook-receiver.js';
+import { apiCall, ensurePanelBuilt, openPage, PASSWORD, screenshot, signInWith } from './browser-testing.js';
 
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
-const root = path.resolve(import.meta.dirname, '../..');
-const PASSWORD = 'correct horse battery';
+const _root = path.resolve(import.meta.dirname, '../..');
 const env = { LEADBOX_WEBHOOK_ALLOW_PRIVATE: 'true', LEADBOX_WEBHOOK_POLL_MS: '50', LEADBOX_WEBHOOK_RETRY_BASE_MS: '50' };
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -38,15 +35,7 @@ describe('panel management screens in Chromium', { skip: browserSkip, timeout: 1
   const sam = { id: '', email: 'sam@acme.test', password: '' };
   const errors: string[] = [];
 
-  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
-  async function apiAs(account: NewAccount, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(leadbox + url, {
-      method,
-      headers: { authorization: `Bearer ${account.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, json: await res.json() };
-  }
+  const apiAs = (account: NewAccount, method: string, url: string, body?: unknown) => apiCall(leadbox, account, method, url, body);
   async function lead(account: NewAccount, fields: Record<string, unknown>): Promise<string> {
     const uuid = randomUUID();
     const res = await apiAs(account, 'PUT', '/inbox/direct/lead', {
@@ -59,35 +48,15 @@ describe('panel management screens in Chromium', { skip: browserSkip, timeout: 1
     const found = await apiAs(account, 'POST', '/inbox/users', { searchText: String(fields.email), applicableFilters: ['searchText'] });
     return found.json.data[0]._id;
   }
-  async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport, baseURL: leadbox });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: leadbox });
-    context.setDefaultTimeout(5_000);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    // (the 401 of /auth/me before sign-in and the 404s of another account's data are expected)
-    page.on('console', (m) => m.type() === 'error' && !/status of 40[14]/.test(m.text()) && errors.push(`${page.url()}: ${m.text()}`));
-    return { context, page };
-  }
-  async function signIn(page: Page, email: string, password = PASSWORD) {
-    await page.goto('/');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-  }
-  async function shoot(page: Page, name: string) {
-    if (UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(root, 'docs', `panel-${name}.png`), fullPage: true });
-  }
+  const newPage = (viewport = { width: 1280, height: 900 }) => openPage(browser, leadbox, errors, { viewport, clipboard: true });
+  const signIn = (page: Page, email: string, password = PASSWORD) => signInWith(page, email, password);
+  const shoot = (page: Page, name: string) => screenshot(page, name, { fullPage: true });
   const accept = (page: Page) => page.once('dialog', (d) => d.accept());
   const groupsOf = async (account: NewAccount) =>
     (await apiAs(account, 'GET', '/inbox/segments')).json.data as { _id: string; segmentName: string; usersCount: number }[];
 
   before(async () => {
-    if (!existsSync(path.join(root, 'apps/panel/dist/index.html'))) {
-      const built = spawnSync('npm', ['run', 'build', '-w', '@leadbox/panel'], { cwd: root, stdio: 'inherit' });
-      assert.equal(built.status, 0, 'building the panel failed');
-    }
+    ensurePanelBuilt();
     testDb = await createTestDatabase('sqlite');
     const config = testConfig(env);
     app = await buildApp(config, { database: testDb.database });

@@ -13,7 +13,7 @@ import {
   type Status,
 } from './api';
 import { Link } from './router';
-import { ErrorNote } from './ui';
+import { ErrorNote, errorMessage } from './ui';
 import { useJobProgress } from './use-job';
 
 /** What a bulk action applies to: the checked rows, or everything the filter matches. */
@@ -23,7 +23,6 @@ export const contacts = (n: number) => `${n.toLocaleString('en')} contact${n ===
 /** "1,234 contacts"; "10,000+ contacts" when the count stopped at its cap (the job counts them all). */
 export const matching = (n: number, exact: boolean) => (exact ? contacts(n) : `${n.toLocaleString('en')}+ contacts`);
 const selectionSize = (s: Selection) => (s.kind === 'ids' ? contacts(s.ids.length) : matching(s.count, s.exact));
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 const ACTIONS: { value: BulkAction; label: string }[] = [
   { value: 'tag', label: 'Add tags' },
@@ -119,7 +118,7 @@ export function BulkActions({
       const job = (await call(api.POST('/api/v1/contacts/bulk', { body: request }))).data;
       setPhase({ name: 'running', request, job });
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       setPhase({ name: 'choose' });
     } finally {
       setBusy(false);
@@ -130,7 +129,7 @@ export function BulkActions({
     try {
       await call(api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id } } }));
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   };
 

@@ -30,6 +30,19 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
+/** What a failed call says, for an error note. */
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A value shown once (a new token, password or signing secret): selected on focus, with a copy button. */
+export function SecretField({ value, label, copyLabel }: { value: string; label: string; copyLabel: string }) {
+  return (
+    <div className="secret">
+      <input className="new-token" readOnly aria-label={label} value={value} onFocus={(e) => e.currentTarget.select()} />
+      <CopyButton text={value} label={copyLabel} />
+    </div>
+  );
+}
+
 /** Copies text; says "Copied" for a moment (and falls back to selecting it for manual copy). */
 export function CopyButton({ text, label = 'Copy', className = 'btn btn-small' }: { text: string; label?: string; className?: string }) {
   const [done, setDone] = useState<'idle' | 'copied' | 'failed'>('idle');

@@ -1,4 +1,5 @@
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+import { errorMessage } from './ui';
 
 export type AsyncState<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; data: T };
 
@@ -17,7 +18,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): [Asyn
     quiet.current = false;
     load().then(
       (data) => live && setState({ status: 'ready', data }),
-      (e: unknown) => live && setState({ status: 'error', message: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) => live && setState({ status: 'error', message: errorMessage(e) }),
     );
     return () => {
       live = false;

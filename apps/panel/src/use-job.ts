@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, call, type Job } from './api';
+import { errorMessage } from './ui';
 
 const ENDED: readonly Job['status'][] = ['succeeded', 'failed', 'cancelled'];
 export const jobEnded = (job: Job) => ENDED.includes(job.status);
@@ -35,7 +36,7 @@ export function useJobProgress(
       } catch (e) {
         if (!live) return;
         failures++;
-        setError(`${e instanceof Error ? e.message : String(e)} The job goes on; still checking on it…`);
+        setError(`${errorMessage(e)} The job goes on; still checking on it…`);
       }
       if (live) timer = setTimeout(poll, failures === 0 ? intervalMs : Math.min(10_000, intervalMs * 2 ** failures));
     };

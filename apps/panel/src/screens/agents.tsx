@@ -1,10 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { type AccountAgent, api, call, type NewAgent } from '../api';
 import { useSession } from '../session';
-import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { Empty, ErrorNote, errorMessage, formatDate, SecretField, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const ROLE_LABELS: Record<string, string> = { owner: 'Owner', agent: 'Agent' };
 
 /** The people who work in this account's inbox. Owners add and remove them; others see the list. */
@@ -27,7 +26,7 @@ export function Agents() {
       setNotice(`${agent.name} was removed.${freed ? ` ${freed} contact${freed === 1 ? ' is' : 's are'} now unassigned.` : ''}`);
       reload();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   };
 
@@ -124,7 +123,7 @@ function CreateAgent({ onCreated }: { onCreated: () => void }) {
       setGenerate(true);
       onCreated();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -179,18 +178,7 @@ function CreateAgent({ onCreated }: { onCreated: () => void }) {
             <strong>{created.name} can now sign in</strong> with {created.email}
             {created.password ? '. Give them this password; it is shown only once:' : ' and the password you chose.'}
           </p>
-          {created.password && (
-            <div className="secret">
-              <input
-                className="new-token"
-                readOnly
-                aria-label="Generated password"
-                value={created.password}
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <CopyButton text={created.password} label="Copy password" />
-            </div>
-          )}
+          {created.password && <SecretField value={created.password} label="Generated password" copyLabel="Copy password" />}
           <button type="button" className="btn btn-small" onClick={() => setCreated(null)}>
             Done
           </button>

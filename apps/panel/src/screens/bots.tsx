@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Bot, call, type LeadFlow } from '../api';
-import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { CopyButton, Empty, ErrorNote, errorMessage, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 
 const PLATFORMS = [
@@ -30,7 +30,7 @@ export function Bots() {
       form.reset();
       reload();
     } catch (e) {
-      setResult({ ok: false, message: e instanceof Error ? e.message : String(e) });
+      setResult({ ok: false, message: errorMessage(e) });
     } finally {
       setBusy(false);
     }
@@ -135,7 +135,7 @@ function FlowForm({ botId }: { botId: string }) {
       setFlow((await call(api.PUT('/api/v1/bots/{botId}/flow', { params: { path: { botId } }, body }))).data);
       setResult({ ok: true, message: 'Saved. New chats use these settings.' });
     } catch (e) {
-      setResult({ ok: false, message: e instanceof Error ? e.message : String(e) });
+      setResult({ ok: false, message: errorMessage(e) });
     }
   };
 

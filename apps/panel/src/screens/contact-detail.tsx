@@ -2,7 +2,7 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { api, type ChatMessage, call, type InboxUser, type operations, STATUS_LABELS, STATUSES, type Status } from '../api';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { CopyButton, Empty, ErrorNote, errorMessage, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 import { displayName, phoneOf, StatusBadge } from './inbox';
 
@@ -58,7 +58,7 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
       setSaving({ state: 'saved' });
       return true;
     } catch (e) {
-      setSaving({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      setSaving({ state: 'error', message: errorMessage(e) });
       return false;
     }
   };
@@ -476,7 +476,7 @@ function Conversation({ chatId }: { chatId: string }) {
           merge(rows);
           setError('');
         },
-        (e: unknown) => open && setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => open && setError(errorMessage(e)),
       );
     // Live messages arrive over SSE (the session cookie authenticates it). Each `ready` (first
     // connect and every reconnect) fetches what was sent while it was away.
@@ -542,7 +542,7 @@ function ReplyBox({ chatId, onSent }: { chatId: string; onSent: (m: ChatMessage)
       onSent((await call(api.POST('/api/v1/chats/{chatId}/messages', { params: { path: { chatId } }, body: { text: text.trim() } }))).data);
       setText('');
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }

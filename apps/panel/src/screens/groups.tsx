@@ -1,9 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { api, call, type Segment } from '../api';
-import { Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { Empty, ErrorNote, errorMessage, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const members = (n: number) => (n === 1 ? '1 contact' : `${n.toLocaleString()} contacts`);
 /** Names are unique per account ignoring case; saying so before asking the server reads better than its 409. */
 const taken = (groups: Segment[], name: string, except?: string) =>
@@ -35,7 +34,7 @@ export function Groups() {
       setNotice(`Group “${segmentName}” created.`);
       reload();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -52,7 +51,7 @@ export function Groups() {
       setNotice(`Group “${group.segmentName}” deleted.`);
       reload();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   };
 
@@ -135,7 +134,7 @@ function GroupRow({ group, all, onRenamed, onDelete }: { group: Segment; all: Se
       stop();
       onRenamed();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }

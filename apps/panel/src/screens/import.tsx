@@ -2,7 +2,7 @@ import { type DragEvent, type RefObject, useEffect, useId, useRef, useState } fr
 import { api, type Bot, call, type Job, type NewImport } from '../api';
 import { baseName, saveFile } from '../csv-files';
 import type { CsvFile } from '../csv-preview';
-import { Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { Empty, ErrorNote, errorMessage, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 import { useJobProgress } from '../use-job';
 
@@ -23,7 +23,6 @@ const FIELDS = [
   { value: 'attributes', label: 'Attributes (JSON)' },
 ];
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const n = (value: number) => value.toLocaleString('en');
 const rowsText = (count: number) => `${n(count)} ${count === 1 ? 'row' : 'rows'}`;
 const fileNameOf = (job: Job) => (job.params as { fileName?: string | null }).fileName || 'Untitled file';
@@ -187,7 +186,7 @@ function MapColumns({ head, tools, file, bots, onStarted, onBack }: MapProps) {
       };
       onStarted((await call(api.POST('/api/v1/imports', { body }))).data);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       setBusy(false);
     }
   };
@@ -355,7 +354,7 @@ function Running({ head, job: started, onFinished }: { head: MapProps['head']; j
       const { data } = await call(api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id: job.id } } }));
       progress.setJob(data);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   };
   const total = job.total ?? 0;
@@ -393,7 +392,7 @@ function RejectsButton({ job, className = 'btn' }: { job: Job; className?: strin
       await downloadRejects(job);
       setState({ busy: false, error: '' });
     } catch (e) {
-      setState({ busy: false, error: message(e) });
+      setState({ busy: false, error: errorMessage(e) });
     }
   };
   return (

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { useSession } from '../session';
+import { errorMessage } from '../ui';
 
 export function SignIn() {
   const { signIn } = useSession();
@@ -14,7 +15,7 @@ export function SignIn() {
     try {
       await signIn(String(form.get('email')).trim(), String(form.get('password')));
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       // A 401 here is a wrong email or password, not an ended session.
       setError(message.startsWith('Your session') ? 'Wrong email or password.' : message);
       setBusy(false);

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type ApiToken, api, call } from '../api';
-import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { Empty, ErrorNote, errorMessage, formatDate, SecretField, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 
 export function Tokens() {
@@ -22,7 +22,7 @@ export function Tokens() {
       form.reset();
       reload();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -35,7 +35,7 @@ export function Tokens() {
       await call(api.DELETE('/api/v1/tokens/{id}', { params: { path: { id: token.id } } }));
       reload();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   };
 
@@ -60,16 +60,7 @@ export function Tokens() {
           <p>
             <strong>Token “{created.name}” created.</strong> Copy it now: it is shown only once.
           </p>
-          <div className="secret">
-            <input
-              className="new-token"
-              readOnly
-              aria-label="Your new token"
-              value={created.token}
-              onFocus={(e) => e.currentTarget.select()}
-            />
-            <CopyButton text={created.token} label="Copy token" />
-          </div>
+          <SecretField value={created.token} label="Your new token" copyLabel="Copy token" />
           <button type="button" className="btn btn-small" onClick={() => setCreated(null)}>
             Done
           </button>

@@ -1,10 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { api, call, type Webhook, type WebhookDelivery, type WebhookEventType } from '../api';
 import { Link, navigate } from '../router';
-import { CopyButton, Empty, ErrorNote, formatDate, Spinner } from '../ui';
+import { Empty, ErrorNote, errorMessage, formatDate, SecretField, Spinner } from '../ui';
 import { useAsync } from '../use-async';
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 const EVENTS: { type: WebhookEventType; when: string }[] = [
   { type: 'lead.created', when: 'a contact becomes a lead (gets an email)' },
@@ -32,10 +30,7 @@ function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) 
         <strong>Signing secret.</strong> Copy it now: it is shown only once. Your receiver checks each request's{' '}
         <code>X-Webhook-Signature</code> with it.
       </p>
-      <div className="secret">
-        <input className="new-token" readOnly aria-label="Signing secret" value={secret} onFocus={(e) => e.currentTarget.select()} />
-        <CopyButton text={secret} label="Copy secret" />
-      </div>
+      <SecretField value={secret} label="Signing secret" copyLabel="Copy secret" />
       <button type="button" className="btn btn-small" onClick={onDone}>
         Done
       </button>
@@ -96,7 +91,7 @@ function WebhookList() {
       setFormKey((k) => k + 1);
       reload();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -198,7 +193,7 @@ function WebhookDetail({ id }: { id: string }) {
     try {
       await work();
     } catch (e) {
-      setResult({ ok: false, message: message(e) });
+      setResult({ ok: false, message: errorMessage(e) });
     } finally {
       setBusy(false);
     }
@@ -337,7 +332,7 @@ function DeliveryLog({ id }: { id: string }) {
       setPage(1);
       reload();
     } catch (e) {
-      setNotice({ ok: false, message: message(e) });
+      setNotice({ ok: false, message: errorMessage(e) });
     }
   };
   const pages = log.status === 'ready' ? Math.max(1, Math.ceil(log.data.total / PAGE)) : 1;

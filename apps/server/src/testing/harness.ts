@@ -167,3 +167,48 @@ export async function call(
 export function randomUuid(): string {
   return crypto.randomUUID();
 }
+
+/**
+ * A webhook subscription to `events` (to an address nothing listens on: the suites read the
+ * outbox, `webhook_events`, rather than deliveries). Returns its id.
+ */
+export async function subscribeToEvents(database: Database, accountId: string, events: readonly string[]): Promise<string> {
+  const now = Date.now();
+  const id = crypto.randomUUID().replaceAll('-', '').slice(0, 24);
+  await database.db
+    .insertInto('webhookSubscriptions')
+    .values({
+      accountId,
+      id,
+      url: 'https://hooks.example/test',
+      events: JSON.stringify(events),
+      secret: 'whsec_test',
+      enabled: 1,
+      botId: null,
+      description: null,
+      origin: 'api',
+      trigger: null,
+      consecutiveFailures: 0,
+      disabledReason: null,
+      leaseOwner: null,
+      leaseUntil: null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .execute();
+  return id;
+}
+
+/** The outbox's events of an account, oldest first, with their parsed `data`. */
+export async function recordedEvents(database: Database, accountId: string, types?: readonly string[]) {
+  const rows = await database.db
+    .selectFrom('webhookEvents')
+    .select(['type', 'payload'])
+    .where('accountId', '=', accountId)
+    .$if(types !== undefined, (q) => q.where('type', 'in', [...(types as string[])]))
+    .orderBy('occurredAt')
+    .orderBy('id')
+    .execute();
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+  return rows.map((r) => ({ type: r.type, data: (JSON.parse(r.payload) as { data: any }).data }));
+}

@@ -1,14 +1,12 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { isPostgres } from './dialect.js';
 
-/** PostgreSQL takes row and advisory locks; SQLite runs one write transaction at a time anyway. */
-// biome-ignore lint/suspicious/noExplicitAny: works on any schema
-export function isPostgres(db: Kysely<any>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
+export { isPostgres };
 
 /**
  * Serialises transactions that decide on the same key (e.g. "is this email free in this
- * account?") until the end of the current transaction. A no-op on SQLite.
+ * account?") until the end of the current transaction. A no-op on SQLite, which runs one write
+ * transaction at a time anyway.
  */
 // biome-ignore lint/suspicious/noExplicitAny: works on any schema
 export async function lockKey(trx: Kysely<any>, key: string): Promise<void> {

@@ -26,3 +26,8 @@ export function isObjectId(value: unknown): value is string {
 export function newLeadId(): string {
   return `lead_${randomBytes(8).toString('hex')}`;
 }
+
+/** PollyBot names the account a workspace; its id is the customer id behind `ws_`. */
+export function workspaceIdOf(customerId: string): string {
+  return `ws_${customerId}`;
+}

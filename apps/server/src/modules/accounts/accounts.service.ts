@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
-import { newObjectId } from '../../lib/ids.js';
+import { newObjectId, workspaceIdOf } from '../../lib/ids.js';
 import { hashPassword } from '../../lib/passwords.js';
 import { createAgent } from '../agents/agents.service.js';
 import { createBot } from '../bots/bots.service.js';
@@ -19,10 +19,7 @@ export interface NewAccount {
   ownerPassword?: string;
 }
 
-/** PollyBot names the account a workspace; its id is the customer id behind `ws_`. */
-export function workspaceIdOf(customerId: string): string {
-  return `ws_${customerId}`;
-}
+export { workspaceIdOf };
 
 /** An account ready to use: one website bot, one owner agent and one API token, created together. */
 export async function createAccount(

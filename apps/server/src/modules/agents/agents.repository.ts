@@ -32,17 +32,11 @@ export async function listAgents(db: Kysely<DB>, accountId: string): Promise<Age
 }
 
 /**
- * Removes an agent: their contacts become unassigned and their sessions end. Messages they wrote
- * keep their agent id (the conversation is history). Returns null when there is no such agent.
+ * Deletes an agent and ends their sessions (their contacts are unassigned through the contact
+ * store first). Messages they wrote keep their agent id: the conversation is history.
  */
-export async function deleteAgent(db: Kysely<DB>, accountId: string, id: string, now: number): Promise<{ unassigned: number } | null> {
-  const unassigned = await db
-    .updateTable('contacts')
-    .set({ agentId: null, updatedAt: now })
-    .where('accountId', '=', accountId)
-    .where('agentId', '=', id)
-    .executeTakeFirst();
+export async function deleteAgent(db: Kysely<DB>, accountId: string, id: string): Promise<boolean> {
   await db.deleteFrom('agentSessions').where('accountId', '=', accountId).where('agentId', '=', id).execute();
   const deleted = await db.deleteFrom('agents').where('accountId', '=', accountId).where('id', '=', id).executeTakeFirst();
-  return Number(deleted.numDeletedRows) > 0 ? { unassigned: Number(unassigned.numUpdatedRows) } : null;
+  return Number(deleted.numDeletedRows) > 0;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { generatePassword, hashPassword, PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { findAccount } from '../accounts/accounts.repository.js';
+import { ContactStore } from '../contacts/contact-store.js';
 import type { Actor } from '../tokens/tokens.service.js';
 import { type AgentRow, deleteAgent, findAgent, findAgentByEmail, insertAgent, listAgents } from './agents.repository.js';
 
@@ -107,7 +108,14 @@ export async function addAgent(
 export async function removeAgent(db: Kysely<DB>, actor: Actor, id: string, now = Date.now()): Promise<{ unassigned: number }> {
   const me = await requireOwner(db, actor);
   if (id === me.id) throw new AppError('CONFLICT', "You can't remove yourself; another owner can");
-  const result = await db.transaction().execute((trx) => deleteAgent(trx, actor.accountId, id, now));
+  const result = await db.transaction().execute(async (trx) => {
+    if (!(await findAgent(trx, actor.accountId, id))) return null;
+    // Their contacts become unassigned, each with its contact.updated.
+    const store = new ContactStore(trx, actor.accountId, now);
+    const unassigned = await store.updateEach(await store.lockAssignedTo(id), () => ({ agentId: null }));
+    await deleteAgent(trx, actor.accountId, id);
+    return { unassigned: unassigned.length };
+  });
   if (!result) throw AppError.notFound('Agent', 'id', id);
   return result;
 }

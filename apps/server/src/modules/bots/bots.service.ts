@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { findAccount } from '../accounts/accounts.repository.js';
-import { type BotRow, insertBot, listBots } from './bots.repository.js';
+import { type BotRow, findBot, insertBot, listBots } from './bots.repository.js';
 
 export const BOT_PLATFORMS = ['website', 'whatsapp', 'telegram', 'facebook'] as const;
 export type BotPlatform = (typeof BOT_PLATFORMS)[number];
@@ -40,4 +40,37 @@ export async function createBot(
 
 export async function listAccountBots(db: Kysely<DB>, accountId: string): Promise<Bot[]> {
   return (await listBots(db, accountId)).map(toBot);
+}
+
+/** How long a bot found is trusted without reading it again (bots are not deleted, their platform never changes). */
+export const BOT_CACHE_TTL_MS = 10_000;
+const BOT_CACHE_SIZE = 10_000;
+type KnownBot = Pick<Bot, 'accountId' | 'id' | 'platform'> & { readAt: number };
+const knownBots = new Map<string, KnownBot>();
+
+/**
+ * The bot of the account with this id, or a 404 that every surface renders its own way (BotPenguin
+ * "Bot not found", PollyBot CHATBOT_NOT_FOUND). Another account's bot reads exactly like an unknown one.
+ */
+export async function requireBot(
+  db: Kysely<DB>,
+  accountId: string,
+  botId: string,
+  field = 'botId',
+): Promise<Pick<Bot, 'accountId' | 'id' | 'platform'>> {
+  const key = `${accountId}:${botId}`;
+  const known = knownBots.get(key);
+  if (known && Math.abs(Date.now() - known.readAt) < BOT_CACHE_TTL_MS) return known;
+  const bot = await findBot(db, accountId, botId);
+  if (!bot) {
+    knownBots.delete(key);
+    throw new AppError('NOT_FOUND', 'Bot not found', {
+      issues: [{ field, message: 'no bot with this id', value: botId }],
+      meta: { resource: 'chatbot' },
+    });
+  }
+  if (knownBots.size >= BOT_CACHE_SIZE) knownBots.clear();
+  const entry: KnownBot = { accountId: bot.accountId, id: bot.id, platform: bot.platform as BotPlatform, readAt: Date.now() };
+  knownBots.set(key, entry);
+  return entry;
 }

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { newObjectId } from '../../lib/ids.js';
 import { call, describeEachDialect, type TestContext } from '../../testing/harness.js';
 import type { NewAccount } from '../accounts/accounts.service.js';
-import { blankContact } from '../contacts/contacts.service.js';
+import { blankRow } from '../contacts/contact-store.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startJobRunner } from '../jobs/runner.js';
 import { COUNT_CAP } from './bulk.service.js';
@@ -133,7 +133,7 @@ describeEachDialect(
       assert.equal(bad.statusCode, 400);
 
       const now = Date.now();
-      const rows = Array.from({ length: COUNT_CAP + 1 }, (_, i) => blankContact(b.customerId, newObjectId(now + i), now));
+      const rows = Array.from({ length: COUNT_CAP + 1 }, (_, i) => blankRow(b.customerId, newObjectId(now + i), now));
       for (let i = 0; i < rows.length; i += 500)
         await database.db
           .insertInto('contacts')

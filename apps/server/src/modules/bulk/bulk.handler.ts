@@ -3,22 +3,12 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
 import { LIMITS } from '../contacts/contact.js';
-import { type ContactRow, deleteContacts, hydrate, setStatus } from '../contacts/contacts.repository.js';
+import { ContactStore } from '../contacts/contact-store.js';
+import type { ContactRow } from '../contacts/contacts.repository.js';
 import type { JobReject } from '../jobs/jobs.service.js';
 import type { JobHandler, StepOutcome } from '../jobs/runner.js';
-import { addMembers, findSegment, removeMembers } from '../segments/segments.repository.js';
-import { recordContactChanges, watchedEvents } from '../webhooks/events.js';
-import {
-  addTagsToContacts,
-  countTarget,
-  membersAmong,
-  nextTargetRows,
-  removeTagsFromContacts,
-  setAgent,
-  tagsOfContacts,
-  touchContacts,
-  type WalkPosition,
-} from './bulk.repository.js';
+import { findSegment } from '../segments/segments.repository.js';
+import { countTarget, nextTargetRows, type WalkPosition } from './bulk.repository.js';
 import { BULK_KIND, type BulkParams, bulkTarget } from './bulk.service.js';
 
 type Db = Kysely<DB>;
@@ -88,91 +78,47 @@ interface Applied {
 }
 
 async function apply(trx: Db, accountId: string, params: BulkParams, rows: ContactRow[], now: number): Promise<Applied> {
-  const ids = rows.map((r) => r.id);
+  const store = new ContactStore(trx, accountId, now);
+  // Locked (PostgreSQL) and read again: a contact changed since the walk read it is acted on as it is now.
+  const contacts = await store.lock(rows.map((r) => r.id));
   const rejects: JobReject[] = [];
-  let changedIds: string[];
-  let write: (ids: string[]) => Promise<unknown>;
+  let changed: string[];
   switch (params.action) {
     case 'tag': {
       const tags = params.tags ?? [];
-      const { has, totals } = await tagsOfContacts(trx, accountId, ids, tags);
-      const add: { contactId: string; tags: string[] }[] = [];
-      for (const id of ids) {
-        const missing = tags.filter((t) => !has.get(id)?.has(t));
-        if (missing.length === 0) continue;
-        if ((totals.get(id) ?? 0) + missing.length > LIMITS.tagsPerContact)
-          rejects.push({ line: null, reason: `a contact has at most ${LIMITS.tagsPerContact} tags`, raw: id });
-        else add.push({ contactId: id, tags: missing });
-      }
-      changedIds = add.map((a) => a.contactId);
-      write = async (changed) => {
-        await addTagsToContacts(trx, accountId, add, now);
-        await touchContacts(trx, accountId, changed, now);
-      };
+      const fits = contacts.filter((c) => {
+        const missing = tags.filter((t) => !c.tags.includes(t)).length;
+        if (missing > 0 && c.tags.length + missing > LIMITS.tagsPerContact) {
+          rejects.push({ line: null, reason: `a contact has at most ${LIMITS.tagsPerContact} tags`, raw: c.id });
+          return false;
+        }
+        return missing > 0;
+      });
+      changed = await store.updateEach(fits, () => ({ addTags: tags }));
       break;
     }
-    case 'untag': {
-      const tags = params.tags ?? [];
-      const { has } = await tagsOfContacts(trx, accountId, ids, tags);
-      changedIds = ids.filter((id) => has.has(id));
-      write = async (changed) => {
-        await removeTagsFromContacts(trx, accountId, changed, tags);
-        await touchContacts(trx, accountId, changed, now);
-      };
+    case 'untag':
+      changed = await store.updateEach(contacts, () => ({ removeTags: params.tags ?? [] }));
       break;
-    }
     case 'assign':
     case 'unassign': {
       const agentId = params.action === 'assign' ? (params.agentId ?? null) : null;
-      changedIds = rows.filter((r) => r.agentId !== agentId).map((r) => r.id);
-      write = (changed) => setAgent(trx, accountId, changed, agentId, now);
+      changed = await store.updateEach(contacts, () => ({ agentId }));
       break;
     }
-    case 'status': {
-      const status = params.status ?? 'OPEN';
-      changedIds = rows.filter((r) => r.status !== status).map((r) => r.id);
-      write = (changed) => setStatus(trx, accountId, changed, status, now);
+    case 'status':
+      changed = await store.updateEach(contacts, () => ({ status: params.status ?? 'OPEN' }));
       break;
-    }
     case 'addToSegment':
-    case 'removeFromSegment': {
-      const segmentId = params.segmentId ?? '';
-      const members = await membersAmong(trx, accountId, segmentId, ids);
-      const adding = params.action === 'addToSegment';
-      changedIds = ids.filter((id) => members.has(id) !== adding);
-      write = async (changed) => {
-        if (adding) await addMembers(trx, accountId, segmentId, changed, now);
-        else await removeMembers(trx, accountId, segmentId, changed);
-        await touchContacts(trx, accountId, changed, now);
-      };
+      changed = await store.updateEach(contacts, () => ({ addSegments: [params.segmentId ?? ''] }));
       break;
-    }
+    case 'removeFromSegment':
+      changed = await store.updateEach(contacts, () => ({ removeSegments: [params.segmentId ?? ''] }));
+      break;
     case 'delete':
-      changedIds = ids;
-      write = (changed) => deleteContacts(trx, accountId, changed, now);
+      await store.delete(contacts);
+      changed = contacts.map((c) => c.id);
       break;
   }
-  if (changedIds.length > 0) {
-    // The events a change through the API would record, in the same transaction (the outbox).
-    const watched = await watchedEvents(trx, accountId);
-    const changedSet = new Set(changedIds);
-    const before =
-      watched.size > 0
-        ? await hydrate(
-            trx,
-            accountId,
-            rows.filter((r) => changedSet.has(r.id)),
-          )
-        : [];
-    await write(changedIds);
-    const deleted = params.action === 'delete';
-    await recordContactChanges(
-      trx,
-      accountId,
-      watched,
-      before.map((c) => ({ before: c, afterId: deleted ? null : c.id })),
-      now,
-    );
-  }
-  return { changed: changedIds.length, unchanged: ids.length - changedIds.length - rejects.length, rejects };
+  return { changed: changed.length, unchanged: rows.length - changed.length - rejects.length, rejects };
 }

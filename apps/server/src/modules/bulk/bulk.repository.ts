@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
-import { type ContactRow, chunks } from '../contacts/contacts.repository.js';
+import type { ContactRow } from '../contacts/contacts.repository.js';
 import { type ContactFilter, contactFilterConditions, DRIVE_AT_MOST, type FilterPlan } from '../contacts/contacts-search.repository.js';
 
 type Db = Kysely<DB>;
@@ -136,85 +136,4 @@ export async function countMatchingCapped(db: Db, accountId: string, filter: Con
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
-}
-
-/** For each contact, which of `tags` it has, and how many tags it has in all. */
-export async function tagsOfContacts(
-  db: Db,
-  accountId: string,
-  contactIds: readonly string[],
-  tags: readonly string[],
-): Promise<{ has: Map<string, Set<string>>; totals: Map<string, number> }> {
-  const has = new Map<string, Set<string>>();
-  const totals = new Map<string, number>();
-  for (const part of chunks(contactIds)) {
-    const rows = await db
-      .selectFrom('contactTags')
-      .select(['contactId', 'tag'])
-      .where('accountId', '=', accountId)
-      .where('contactId', 'in', part)
-      .execute();
-    for (const r of rows) {
-      totals.set(r.contactId, (totals.get(r.contactId) ?? 0) + 1);
-      if (!tags.includes(r.tag)) continue;
-      const set = has.get(r.contactId) ?? new Set<string>();
-      set.add(r.tag);
-      has.set(r.contactId, set);
-    }
-  }
-  return { has, totals };
-}
-
-/** Adds tags to many contacts in a few statements; tags a contact has stay as they are. */
-export async function addTagsToContacts(db: Db, accountId: string, add: { contactId: string; tags: string[] }[], now: number) {
-  // Tags read back oldest first; offsetting each by its index keeps the order they were given in.
-  const rows = add.flatMap(({ contactId, tags }) => tags.map((tag, i) => ({ accountId, contactId, tag, createdAt: now + i })));
-  for (const part of chunks(rows, 200)) {
-    await db
-      .insertInto('contactTags')
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-}
-
-export async function removeTagsFromContacts(db: Db, accountId: string, contactIds: readonly string[], tags: readonly string[]) {
-  for (const part of chunks(contactIds)) {
-    await db
-      .deleteFrom('contactTags')
-      .where('accountId', '=', accountId)
-      .where('contactId', 'in', part)
-      .where('tag', 'in', [...tags])
-      .execute();
-  }
-}
-
-/** Which of the contacts are members of the segment. */
-export async function membersAmong(db: Db, accountId: string, segmentId: string, contactIds: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (const part of chunks(contactIds)) {
-    const rows = await db
-      .selectFrom('segmentMembers')
-      .select('contactId')
-      .where('accountId', '=', accountId)
-      .where('segmentId', '=', segmentId)
-      .where('contactId', 'in', part)
-      .execute();
-    for (const r of rows) found.add(r.contactId);
-  }
-  return found;
-}
-
-/** Sets the assigned agent (or none) of many contacts. */
-export async function setAgent(db: Db, accountId: string, contactIds: readonly string[], agentId: string | null, now: number) {
-  for (const part of chunks(contactIds)) {
-    await db.updateTable('contacts').set({ agentId, updatedAt: now }).where('accountId', '=', accountId).where('id', 'in', part).execute();
-  }
-}
-
-/** Marks contacts as changed now (their tags or groups changed: the API shows them differently). */
-export async function touchContacts(db: Db, accountId: string, contactIds: readonly string[], now: number) {
-  for (const part of chunks(contactIds)) {
-    await db.updateTable('contacts').set({ updatedAt: now }).where('accountId', '=', accountId).where('id', 'in', part).execute();
-  }
 }

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import { call, describeEachDialect, type TestContext } from '../../testing/harness.js';
 import type { NewAccount } from '../accounts/accounts.service.js';
-import { deleteContacts } from '../contacts/contacts.repository.js';
+import { ContactStore } from '../contacts/contact-store.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { findJob } from '../jobs/jobs.service.js';
 import { type JobHandler, startJobRunner } from '../jobs/runner.js';
@@ -234,7 +234,10 @@ describeEachDialect(
         async step(trx, job) {
           const outcome = await real.step(trx, job);
           // Between the first and second steps, someone deletes two contacts the walk has not reached.
-          if (!deleted) await deleteContacts(trx, a.customerId, doomed, Date.now());
+          if (!deleted) {
+            const store = new ContactStore(trx, a.customerId);
+            await store.delete(await store.lock(doomed));
+          }
           deleted = true;
           return outcome;
         },

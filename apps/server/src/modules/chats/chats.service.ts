@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { requireBot } from '../bots/bots.service.js';
 import { type Contact, LIMITS } from '../contacts/contact.js';
-import { assertCustomer, requireBot } from '../contacts/contacts.service.js';
+import { assertCustomer } from '../contacts/contacts.service.js';
 import { listChatContacts } from './chats.repository.js';
 
 export interface ChatListQuery {

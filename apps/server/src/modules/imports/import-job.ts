@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { CsvParser, type CsvRecord, codePoints, csvLine, csvRecordsOf, lineAfter, recordText } from '../../lib/csv.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
-import { requireBot } from '../contacts/contacts.service.js';
+import { requireBot } from '../bots/bots.service.js';
 import { enqueueJob, type JobInfo } from '../jobs/jobs.service.js';
 import type { JobHandler, RunningJob } from '../jobs/runner.js';
 import { FIELD_HELP, type Field, flatRow, type ImportRow, mapColumns, parseField } from './contact-rows.js';

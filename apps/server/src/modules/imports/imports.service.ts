@@ -1,13 +1,13 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { retryOnUniqueViolation } from '../../db/errors.js';
 import { lockKey } from '../../db/locks.js';
-import type { ContactsTable, DB } from '../../db/schema.js';
+import type { DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
-import { type Attribute, cleanTags, LIMITS, mergeAttributes } from '../contacts/contact.js';
-import * as repo from '../contacts/contacts.repository.js';
-import { blankContact, derivedColumns, requireBot } from '../contacts/contacts.service.js';
+import { requireBot } from '../bots/bots.service.js';
+import { type Attribute, type Contact, cleanTags, LIMITS, mergeAttributes, type Phone } from '../contacts/contact.js';
+import { ContactStore } from '../contacts/contact-store.js';
 import { recordEvents, watchedEvents } from '../webhooks/events.js';
 import type { ImportRow } from './contact-rows.js';
 
@@ -36,13 +36,22 @@ export function emptyRowIssues(rows: readonly ImportRow[]): FieldIssue[] {
   return issues;
 }
 
+/** A contact as the import leaves it: one that was there (`current`, locked) or one it creates. */
 interface Working {
-  row: Insertable<ContactsTable> & { id: string };
-  isNew: boolean;
+  id: string;
+  current: Contact | null;
+  name: string | null;
+  email: string | null;
+  phone: Phone | null;
   tags: string[];
   attributes: Attribute[];
   touched: boolean;
 }
+
+const keysOf = (w: Working) => ({
+  phoneKey: phoneKey(w.phone?.prefix, w.phone?.number),
+  emailLower: w.email ? w.email.toLowerCase() : null,
+});
 
 /**
  * Imports contacts in one transaction: a row updates the contact with the same phone (dial code
@@ -55,11 +64,7 @@ export async function importContacts(
   input: { rows: ImportRow[]; botId?: string },
   now = Date.now(),
 ): Promise<ImportResult> {
-  const issues: FieldIssue[] = [];
-  input.rows.forEach((r, i) => {
-    if (!r.name && !r.email && !r.phone)
-      issues.push({ field: `[${i}].profile.userDetails`, message: 'needs at least a name, an email or a phone number' });
-  });
+  const issues = emptyRowIssues(input.rows).map((issue) => ({ ...issue, field: issue.field.replace(/^body/, '') }));
   if (input.rows.length > LIMITS.importRows)
     issues.unshift({ field: 'body', message: `at most ${LIMITS.importRows} contacts per request` });
   if (issues.length > 0) throw AppError.validation(issues.slice(0, 100));
@@ -72,28 +77,30 @@ export async function importContacts(
       await lockKey(trx, `import:${accountId}`);
       const keys = [...new Set(input.rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number)).filter((k): k is string => k !== null))];
       const emails = [...new Set(input.rows.map((r) => r.email?.toLowerCase()).filter((e): e is string => Boolean(e)))];
-      const existingRows = [
-        ...(await repo.findRowsByPhoneKeys(trx, accountId, keys)),
-        ...(await repo.findRowsByEmails(trx, accountId, emails)),
-      ];
-      const unique = [...new Map(existingRows.map((r) => [r.id, r])).values()].sort(
-        (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
-      );
-      const hydrated = new Map((await repo.hydrate(trx, accountId, unique)).map((c) => [c.id, c]));
+      const store = new ContactStore(trx, accountId, now);
+      const existing = await store.lockMatching(keys, emails);
 
       const byPhone = new Map<string, Working>();
       const byEmail = new Map<string, Working>();
       const index = (w: Working) => {
-        if (w.row.phoneKey && !byPhone.has(w.row.phoneKey)) byPhone.set(w.row.phoneKey, w);
-        if (w.row.emailLower && !byEmail.has(w.row.emailLower)) byEmail.set(w.row.emailLower, w);
+        const k = keysOf(w);
+        if (k.phoneKey && !byPhone.has(k.phoneKey)) byPhone.set(k.phoneKey, w);
+        if (k.emailLower && !byEmail.has(k.emailLower)) byEmail.set(k.emailLower, w);
       };
-      for (const r of unique) {
-        const c = hydrated.get(r.id);
-        index({ row: { ...r }, isNew: false, tags: c?.tags ?? [], attributes: c?.attributes ?? [], touched: false });
+      for (const c of existing) {
+        index({
+          id: c.id,
+          current: c,
+          name: c.name,
+          email: c.email,
+          phone: c.phone,
+          tags: c.tags,
+          attributes: c.attributes,
+          touched: false,
+        });
       }
 
       const result: ImportResult = { created: 0, updated: 0, rows: [] };
-      const initialTags = new Map<string, number>();
       const touched: Working[] = [];
       const reported = new Set<string>();
       input.rows.forEach((incoming, i) => {
@@ -101,30 +108,16 @@ export async function importContacts(
         const email = incoming.email?.toLowerCase();
         let w = (key ? byPhone.get(key) : undefined) ?? (email ? byEmail.get(email) : undefined);
         if (!w) {
-          const id = newObjectId(now);
-          w = {
-            row: { ...blankContact(accountId, id, now), botId: bot?.id ?? null, platform: bot?.platform ?? null },
-            isNew: true,
-            tags: [],
-            attributes: [],
-            touched: true,
-          };
+          w = { id: newObjectId(now), current: null, name: null, email: null, phone: null, tags: [], attributes: [], touched: false };
           result.created++;
-        } else if (!w.isNew && !w.touched) {
+        } else if (w.current && !w.touched) {
           result.updated++;
         }
-        if (!initialTags.has(w.row.id)) {
-          initialTags.set(w.row.id, w.tags.length);
-          touched.push(w);
-        }
+        if (!w.touched) touched.push(w);
         w.touched = true;
-        if (incoming.name) w.row.name = incoming.name;
-        if (incoming.email) w.row.email = incoming.email;
-        if (incoming.phone) {
-          w.row.phoneNumber = incoming.phone.number;
-          w.row.phonePrefix = incoming.phone.prefix;
-          w.row.phoneRaw = null;
-        }
+        if (incoming.name) w.name = incoming.name;
+        if (incoming.email) w.email = incoming.email;
+        if (incoming.phone) w.phone = incoming.phone;
         w.tags = cleanTags([...w.tags, ...(incoming.tags ?? [])]);
         w.attributes = mergeAttributes(w.attributes, incoming.attributes ?? []);
         if (w.tags.length > LIMITS.tagsPerContact)
@@ -134,40 +127,35 @@ export async function importContacts(
             field: `body[${i}].profile.userDetails.attributes`,
             message: `a contact has at most ${LIMITS.attributesPerContact} attributes`,
           });
-        Object.assign(
-          w.row,
-          derivedColumns({
-            name: w.row.name ?? null,
-            email: w.row.email ?? null,
-            phoneNumber: w.row.phoneNumber ?? null,
-            phonePrefix: w.row.phonePrefix ?? null,
-            isImported: true,
-          }),
-        );
-        w.row.isImported = 1;
-        w.row.attributes = JSON.stringify(w.attributes);
-        w.row.updatedAt = now;
         index(w);
-        result.rows.push({ id: w.row.id, action: w.isNew && !reported.has(w.row.id) ? 'created' : 'updated' });
-        reported.add(w.row.id);
+        result.rows.push({ id: w.id, action: !w.current && !reported.has(w.id) ? 'created' : 'updated' });
+        reported.add(w.id);
       });
       if (issues.length > 0) throw AppError.validation(issues.slice(0, 100));
 
-      await repo.insertContactRows(
-        trx,
-        touched.filter((w) => w.isNew).map((w) => w.row),
+      // One import.completed for the whole import instead of an event per contact (docs/webhooks.md).
+      const quiet = { events: false };
+      await store.create(
+        touched
+          .filter((w) => !w.current)
+          .map((w) => ({
+            id: w.id,
+            botId: bot?.id ?? null,
+            platform: bot?.platform ?? null,
+            name: w.name,
+            email: w.email,
+            phone: w.phone,
+            tags: w.tags,
+            attributes: w.attributes,
+            imported: true,
+          })),
+        quiet,
       );
-      for (const w of touched.filter((w) => !w.isNew)) {
-        const { accountId: _a, id, createdAt: _c, ...patch } = w.row;
-        await repo.updateContactRow(trx, accountId, id, patch);
+      for (const w of touched) {
+        if (!w.current) continue;
+        const fields = { name: w.name, email: w.email, phone: w.phone, addTags: w.tags, attributes: w.attributes, imported: true };
+        await store.update(w.current, fields, quiet);
       }
-      // Tags read back oldest first; offsetting each by its index keeps the order they were sent in.
-      await repo.insertTagRows(
-        trx,
-        touched.flatMap((w) =>
-          w.tags.slice(initialTags.get(w.row.id) ?? 0).map((tag, i) => ({ accountId, contactId: w.row.id, tag, createdAt: now + i })),
-        ),
-      );
       // One event for the whole import: a 10,000-row file is not 10,000 webhook calls.
       if ((await watchedEvents(trx, accountId)).has('import.completed')) {
         const userIds = [...new Set(result.rows.map((r) => r.id))];

@@ -15,20 +15,14 @@ export interface LeadListQuery {
   offset: number;
 }
 
-/** A lead is a contact with an email. `forUpdate` holds the row until the transaction ends (PostgreSQL). */
-export async function findLeadRow(
-  db: Db,
-  accountId: string,
-  leadId: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<ContactRow | undefined> {
+/** A lead is a contact with an email (a plain read: writers lock through the contact store). */
+export async function findLeadRow(db: Db, accountId: string, leadId: string): Promise<ContactRow | undefined> {
   return db
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
     .where('leadId', '=', leadId)
     .where('emailLower', 'is not', null)
-    .$if(Boolean(options.forUpdate) && isPostgres(db), (qb) => qb.forUpdate())
     .executeTakeFirst();
 }
 

@@ -1,17 +1,15 @@
-import { isDeepStrictEqual } from 'node:util';
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { retryOnUniqueViolation } from '../../db/errors.js';
 import { lockKey } from '../../db/locks.js';
-import type { ContactsTable, DB } from '../../db/schema.js';
+import type { DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
-import { newLeadId, newObjectId } from '../../lib/ids.js';
+import { newLeadId } from '../../lib/ids.js';
 import { type JsonObject, mergePatch } from '../../lib/merge-patch.js';
 import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
-import { findBot } from '../bots/bots.repository.js';
+import { requireBot } from '../bots/bots.service.js';
 import type { Contact, LeadStatus } from '../contacts/contact.js';
-import { deleteContacts, hydrate, insertContactRows, updateContactRow } from '../contacts/contacts.repository.js';
-import { blankContact, derivedColumns } from '../contacts/contacts.service.js';
-import { recordContactChanges, watchedEvents } from '../webhooks/events.js';
+import { type ContactChange, ContactStore } from '../contacts/contact-store.js';
+import { hydrate } from '../contacts/contacts.repository.js';
 import * as repo from './leads.repository.js';
 
 type Db = Kysely<DB>;
@@ -52,10 +50,7 @@ export interface Idempotency {
 }
 
 async function requireChatbot(db: Db, accountId: string, scope: LeadScope): Promise<{ id: string; platform: string } | null> {
-  if (!scope.chatbotId) return null;
-  const bot = await findBot(db, accountId, scope.chatbotId);
-  if (!bot) throw new AppError('NOT_FOUND', 'Chatbot not found', { meta: { resource: 'chatbot' } });
-  return bot;
+  return scope.chatbotId ? requireBot(db, accountId, scope.chatbotId, 'chatbotId') : null;
 }
 
 const leadNotFound = () => new AppError('NOT_FOUND', 'Lead not found', { meta: { resource: 'lead' } });
@@ -122,26 +117,23 @@ export async function createLead(
       await assertEmailFree(trx, accountId, input.email);
       let leadId = newLeadId();
       while (await repo.isRetiredLeadId(trx, accountId, leadId)) leadId = newLeadId();
-      const phone = input.phone ? splitPhone(input.phone) : null;
-      const id = newObjectId(now);
-      const fields = { name: input.name, email: input.email, phoneNumber: phone?.number ?? null, phonePrefix: phone?.prefix ?? null };
-      await insertContactRows(trx, [
+      const store = new ContactStore(trx, accountId, now);
+      await store.create([
         {
-          ...blankContact(accountId, id, now),
-          ...fields,
-          ...derivedColumns({ ...fields, isImported: false }),
+          name: input.name,
+          email: input.email,
+          phone: input.phone ? splitPhone(input.phone) : null,
+          phoneRaw: input.phone ?? null,
           botId: bot?.id ?? null,
           platform: bot?.platform ?? null,
           leadId,
           leadStatus: input.status ?? 'new',
           source: input.source ?? null,
           // null means "no value" in metadata, on create as on update.
-          metadata: JSON.stringify(mergePatch({}, input.metadata ?? {})),
-          phoneRaw: input.phone ?? null,
+          metadata: mergePatch({}, input.metadata ?? {}),
         },
       ]);
       const lead = await loadLead(trx, accountId, leadId);
-      await recordContactChanges(trx, accountId, await watchedEvents(trx, accountId), [{ before: null, afterId: lead.id }], now);
       if (idempotency) {
         await repo.saveIdempotentResponse(trx, {
           accountId,
@@ -200,40 +192,23 @@ export async function updateLead(
     throw AppError.validation(required.map((field) => ({ field, value: null, message: 'is required and cannot be cleared' })));
   checkPhoneAndMetadata(patch.phone, patch.metadata);
   await db.transaction().execute(async (trx) => {
-    const row = await repo.findLeadRow(trx, accountId, leadId, { forUpdate: true });
-    if (!row || (scope.chatbotId && row.botId !== scope.chatbotId)) throw leadNotFound();
-    const current = JSON.parse(row.metadata) as JsonObject;
+    const store = new ContactStore(trx, accountId, now);
+    const lead = await store.lockLead(leadId);
+    if (!lead || (scope.chatbotId && lead.botId !== scope.chatbotId)) throw leadNotFound();
+    const current = lead.metadata as JsonObject;
     const metadata = patch.metadata === undefined ? current : patch.metadata === null ? {} : mergePatch(current, patch.metadata);
     checkPhoneAndMetadata(undefined, metadata);
-    const next: Updateable<ContactsTable> = {};
-    if (patch.name !== undefined && patch.name !== row.name) next.name = patch.name;
-    if (patch.email != null && patch.email !== row.email) {
-      if (patch.email.toLowerCase() !== row.emailLower) await assertEmailFree(trx, accountId, patch.email, row.id);
-      next.email = patch.email;
+    const change: ContactChange = { name: patch.name, source: patch.source, metadata };
+    if (patch.email != null && patch.email !== lead.email) {
+      if (patch.email.toLowerCase() !== lead.email?.toLowerCase()) await assertEmailFree(trx, accountId, patch.email, lead.id);
+      change.email = patch.email;
     }
-    if (patch.phone !== undefined && patch.phone !== row.phoneRaw) {
-      const phone = patch.phone ? splitPhone(patch.phone) : null;
-      Object.assign(next, { phoneRaw: patch.phone, phoneNumber: phone?.number ?? null, phonePrefix: phone?.prefix ?? null });
+    if (patch.phone !== undefined && patch.phone !== lead.phoneRaw) {
+      change.phone = patch.phone ? splitPhone(patch.phone) : null;
+      change.phoneRaw = patch.phone;
     }
-    if (patch.source !== undefined && patch.source !== row.source) next.source = patch.source;
-    if (patch.status != null && patch.status !== row.leadStatus) next.leadStatus = patch.status;
-    if (!isDeepStrictEqual(metadata, current)) next.metadata = JSON.stringify(metadata);
-    if (Object.keys(next).length === 0) return;
-    const watched = await watchedEvents(trx, accountId);
-    const [before] = watched.size > 0 ? await hydrate(trx, accountId, [row]) : [];
-    const merged = { ...row, ...next };
-    await updateContactRow(trx, accountId, row.id, {
-      ...next,
-      ...derivedColumns({
-        name: merged.name ?? null,
-        email: merged.email ?? null,
-        phoneNumber: merged.phoneNumber ?? null,
-        phonePrefix: merged.phonePrefix ?? null,
-        isImported: row.isImported === 1,
-      }),
-      updatedAt: Math.max(now, row.updatedAt + 1),
-    });
-    await recordContactChanges(trx, accountId, watched, [{ before: before ?? null, afterId: row.id }], now);
+    if (patch.status != null) change.leadStatus = patch.status;
+    await store.update(lead, change);
   });
   return loadLead(db, accountId, leadId);
 }
@@ -248,12 +223,10 @@ export async function deleteLead(
 ): Promise<{ leadId: string; deletedAt: number }> {
   await requireChatbot(db, accountId, scope);
   await db.transaction().execute(async (trx) => {
-    const row = await repo.findLeadRow(trx, accountId, leadId, { forUpdate: true });
-    if (!row || (scope.chatbotId && row.botId !== scope.chatbotId)) throw leadNotFound();
-    const watched = await watchedEvents(trx, accountId);
-    const [before] = watched.size > 0 ? await hydrate(trx, accountId, [row]) : [];
-    await deleteContacts(trx, accountId, [row.id], now);
-    await recordContactChanges(trx, accountId, watched, [{ before: before ?? null, afterId: null }], now);
+    const store = new ContactStore(trx, accountId, now);
+    const lead = await store.lockLead(leadId);
+    if (!lead || (scope.chatbotId && lead.botId !== scope.chatbotId)) throw leadNotFound();
+    await store.delete([lead]);
   });
   return { leadId, deletedAt: now };
 }

@@ -5,8 +5,8 @@ import { newObjectId } from '../../lib/ids.js';
 import { toIso } from '../../lib/time.js';
 import { toInboxUser } from '../../surfaces/botpenguin/records.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
-import { forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
 import type { MessageAuthor } from '../contacts/contact.js';
+import { ContactStore } from '../contacts/contact-store.js';
 import { findContactRows, hydrate } from '../contacts/contacts.repository.js';
 import { recordEvents, watchedEvents } from '../webhooks/events.js';
 
@@ -43,7 +43,7 @@ export async function addMessage(
   if (input.agentId && !(await existingAgentIds(db, accountId, [input.agentId])).has(input.agentId)) {
     throw AppError.validation([{ field: 'agentId', value: input.agentId, message: 'is not an agent of this account' }]);
   }
-  const stored = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const [row] = await findContactRows(trx, accountId, [chatId]);
     if (!row) throw new AppError('NOT_FOUND', 'Chat not found', { meta: { resource: 'chat' } });
     const message: MessageRow = {
@@ -56,19 +56,7 @@ export async function addMessage(
       createdAt: now,
     };
     await trx.insertInto('messages').values(message).execute();
-    await trx
-      .updateTable('contacts')
-      .set({
-        lastMessageAt: now,
-        lastMessageBy: input.by,
-        lastMessageText: text.slice(0, 500),
-        lastActivityAt: now,
-        updatedAt: now,
-        ...(input.by === 'user' ? { userInteracted: 1 } : {}),
-      })
-      .where('accountId', '=', accountId)
-      .where('id', '=', chatId)
-      .execute();
+    await new ContactStore(trx, accountId, now).recordLastMessage(row, { by: input.by, text });
     if ((await watchedEvents(trx, accountId)).has('message.created')) {
       const [chat] = await hydrate(trx, accountId, await findContactRows(trx, accountId, [chatId]));
       if (chat) {
@@ -87,11 +75,8 @@ export async function addMessage(
         );
       }
     }
-    return { message, botId: row.botId };
+    return message;
   });
-  // The chat moved to the front of its bot's listing: the remembered deep-page keys are stale.
-  if (stored.botId) forgetChatCheckpoints(accountId, stored.botId);
-  return stored.message;
 }
 
 /** A chat's messages, oldest first, in pages (keyset on time and id, so pages stay stable). */

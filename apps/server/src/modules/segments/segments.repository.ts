@@ -42,8 +42,8 @@ export async function renameSegment(db: Db, accountId: string, id: string, name:
     .execute();
 }
 
+/** Deletes the segment row; its memberships are the contact store's to remove first. */
 export async function deleteSegment(db: Db, accountId: string, id: string): Promise<boolean> {
-  await db.deleteFrom('segmentMembers').where('accountId', '=', accountId).where('segmentId', '=', id).execute();
   const result = await db.deleteFrom('segments').where('accountId', '=', accountId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
@@ -55,25 +55,4 @@ export async function existingSegmentIds(db: Db, accountId: string, ids: readonl
     for (const r of rows) found.add(r.id);
   }
   return found;
-}
-
-export async function addMembers(db: Db, accountId: string, segmentId: string, contactIds: readonly string[], now: number): Promise<void> {
-  for (const part of chunks(contactIds)) {
-    await db
-      .insertInto('segmentMembers')
-      .values(part.map((contactId) => ({ accountId, segmentId, contactId, createdAt: now })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-}
-
-export async function removeMembers(db: Db, accountId: string, segmentId: string, contactIds: readonly string[]): Promise<void> {
-  for (const part of chunks(contactIds)) {
-    await db
-      .deleteFrom('segmentMembers')
-      .where('accountId', '=', accountId)
-      .where('segmentId', '=', segmentId)
-      .where('contactId', 'in', part)
-      .execute();
-  }
 }

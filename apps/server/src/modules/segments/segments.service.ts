@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
-import { findContactRows } from '../contacts/contacts.repository.js';
+import { ContactStore } from '../contacts/contact-store.js';
 import * as repo from './segments.repository.js';
 
 export interface Segment {
@@ -63,8 +63,13 @@ export async function renameAccountSegment(db: Db, accountId: string, id: string
   return requireSegment(db, accountId, id);
 }
 
-export async function deleteAccountSegment(db: Db, accountId: string, id: string): Promise<void> {
-  const deleted = await db.transaction().execute((trx) => repo.deleteSegment(trx, accountId, id));
+export async function deleteAccountSegment(db: Db, accountId: string, id: string, now = Date.now()): Promise<void> {
+  const deleted = await db.transaction().execute(async (trx) => {
+    // Its members leave it first, each with its contact.updated.
+    const store = new ContactStore(trx, accountId, now);
+    await store.updateEach(await store.lockMembersOf(id), () => ({ removeSegments: [id] }));
+    return repo.deleteSegment(trx, accountId, id);
+  });
   if (!deleted) throw AppError.notFound('Segment', 'id', id);
 }
 
@@ -79,11 +84,12 @@ export async function changeMembers(
 ): Promise<{ segment: Segment; changed: string[]; notFound: string[] }> {
   const unique = [...new Set(contactIds)];
   await requireSegment(db, accountId, segmentId);
-  const existing = new Set((await findContactRows(db, accountId, unique)).map((r) => r.id));
-  const changed = unique.filter((id) => existing.has(id));
-  await db.transaction().execute(async (trx) => {
-    if (change === 'add') await repo.addMembers(trx, accountId, segmentId, changed, now);
-    else await repo.removeMembers(trx, accountId, segmentId, changed);
+  const existing = await db.transaction().execute(async (trx) => {
+    const store = new ContactStore(trx, accountId, now);
+    const contacts = await store.lock(unique);
+    await store.updateEach(contacts, () => (change === 'add' ? { addSegments: [segmentId] } : { removeSegments: [segmentId] }));
+    return new Set(contacts.map((c) => c.id));
   });
+  const changed = unique.filter((id) => existing.has(id));
   return { segment: await requireSegment(db, accountId, segmentId), changed, notFound: unique.filter((id) => !existing.has(id)) };
 }

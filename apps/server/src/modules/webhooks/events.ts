@@ -1,11 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, WebhookDeliveriesTable } from '../../db/schema.js';
-import { newObjectId } from '../../lib/ids.js';
+import { newObjectId, workspaceIdOf } from '../../lib/ids.js';
 import { toIso } from '../../lib/time.js';
 import { toInboxUser } from '../../surfaces/botpenguin/records.js';
 import { toLeadRecord } from '../../surfaces/pollybot/records.js';
-import { workspaceIdOf } from '../accounts/accounts.service.js';
 import type { Contact } from '../contacts/contact.js';
 import { findContactRows, hydrate } from '../contacts/contacts.repository.js';
 

@@ -4,8 +4,9 @@ import { AppError } from '../../lib/errors.js';
 import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
-import { findBot } from '../bots/bots.repository.js';
+import { requireBot } from '../bots/bots.service.js';
 import { type FlowField, getFlow, type LeadCaptureFlow } from '../bots/flow.js';
+import { ContactStore } from '../contacts/contact-store.js';
 import { type ContactRow, findSessionRow } from '../contacts/contacts.repository.js';
 import { upsertLead } from '../contacts/contacts.service.js';
 import { addMessage, listMessages, type MessageRow, toMessageRecord } from '../messages/messages.service.js';
@@ -21,12 +22,8 @@ export interface Session {
 export const VISITOR_MESSAGE_MAX = 2000;
 const EMAIL = new RegExp(PATTERNS.email.pattern);
 
-async function requireBotOf(db: Db, s: Session) {
-  // The customer id in the snippet is the account; a bot of another account is simply unknown.
-  const bot = await findBot(db, s.customerId, s.botId);
-  if (!bot) throw new AppError('NOT_FOUND', 'Chatbot not found', { meta: { resource: 'chatbot' } });
-  return bot;
-}
+// The customer id in the snippet is the account; a bot of another account is simply unknown.
+const requireBotOf = (db: Db, s: Session) => requireBot(db, s.customerId, s.botId);
 
 /** The next field the flow still needs, skipping what the contact already has. */
 export function nextMissing(flow: LeadCaptureFlow, chat: Pick<ContactRow, 'name' | 'email' | 'phoneNumber'>): FlowField | null {
@@ -53,12 +50,7 @@ export async function openSession(db: Db, bus: LiveBus, s: Session, now = Date.n
     await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid }, now);
     chat = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
   }
-  await db
-    .updateTable('contacts')
-    .set((eb) => ({ websiteVisits: eb('websiteVisits', '+', 1), isOnline: 1, lastSeenAt: now }))
-    .where('accountId', '=', s.customerId)
-    .where('id', '=', chat.id)
-    .execute();
+  await new ContactStore(db, s.customerId, now).recordPresence(chat.id, { visit: true });
   const flow = await getFlow(db, s.customerId, s.botId);
   if (isNew && flow.enabled) {
     await say(db, bus, s, chat.id, 'bot', flow.greeting);
@@ -112,23 +104,12 @@ export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: str
 
 /** Heartbeat of an open widget: the visitor is online. */
 export async function touchSession(db: Db, accountId: string, chatId: string, now = Date.now()): Promise<void> {
-  await db
-    .updateTable('contacts')
-    .set({ isOnline: 1, lastSeenAt: now })
-    .where('accountId', '=', accountId)
-    .where('id', '=', chatId)
-    .execute();
+  await new ContactStore(db, accountId, now).recordPresence(chatId);
 }
 
 /** Offline once no stream (on any instance) has refreshed lastSeenAt within the grace period. */
 export async function markOfflineIfIdle(db: Db, accountId: string, chatId: string, graceMs: number, now = Date.now()): Promise<void> {
-  await db
-    .updateTable('contacts')
-    .set({ isOnline: 0 })
-    .where('accountId', '=', accountId)
-    .where('id', '=', chatId)
-    .where('lastSeenAt', '<', now - graceMs)
-    .execute();
+  await new ContactStore(db, accountId, now).recordOfflineIfIdle(chatId, graceMs);
 }
 
 export async function sessionChatId(db: Db, s: Session): Promise<string> {

@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
+import { workspaceIdOf } from '../../lib/ids.js';
 import { formatPhone } from '../../lib/phone.js';
 import { toIso } from '../../lib/time.js';
-import { workspaceIdOf } from '../../modules/accounts/accounts.service.js';
 import type { Contact } from '../../modules/contacts/contact.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);

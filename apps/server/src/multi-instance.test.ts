@@ -123,6 +123,49 @@ describe('two instances on one PostgreSQL database and one Redis', { skip }, () 
     assert.equal(chat.profile.userDetails.attributes.length, 20, 'no attribute merge was lost');
   });
 
+  it('40 upserts and 10 status-only PUT /inbox/users/{id} on one chat through both instances keep all 40 merges', async () => {
+    const { token } = await createToken(testDb.database.db, account.customerId, { name: 'race' });
+    const uuid = randomUuid();
+    const chat = { uuid, botId: account.botId, customerId: account.customerId };
+    assert.equal(
+      (await send(one.url, 'PUT', '/inbox/direct/lead', token, { ...chat, name: 'Racer', email: `${uuid}@race.test` })).status,
+      200,
+    );
+    const { id } = await testDb.database.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('accountId', '=', account.customerId)
+      .where('uuid', '=', uuid)
+      .executeTakeFirstOrThrow();
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) =>
+        send(i % 2 ? one.url : two.url, 'PUT', '/inbox/direct/lead', token, {
+          ...chat,
+          tags: [`t${i}`],
+          attributes: [{ key: `k${i}`, value: String(i) }],
+        }),
+      ),
+      ...Array.from({ length: 10 }, (_, i) => send(i % 2 ? two.url : one.url, 'PUT', `/inbox/users/${id}`, token, { status: 'REVIEW' })),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status).filter((s) => s !== 200),
+      [],
+    );
+    const user = (await send(two.url, 'GET', `/inbox/users/${id}`, token)).body.data;
+    const keys = user.profile.userDetails.attributes.map((a: { key: string }) => a.key);
+    const everyOne = (prefix: string) => Array.from({ length: 40 }, (_, i) => `${prefix}${i}`);
+    assert.deepEqual(
+      everyOne('k').filter((k) => !keys.includes(k)),
+      [],
+      'no acknowledged attribute merge was lost',
+    );
+    assert.deepEqual(
+      everyOne('t').filter((t) => !user.profile.userDetails.tags.includes(t)),
+      [],
+    );
+    assert.equal(user.status, 'REVIEW');
+  });
+
   it('concurrent imports of overlapping contacts through both instances create no duplicates', async () => {
     const { token } = await createToken(testDb.database.db, account.customerId, { name: 'imports' });
     const tag = `overlap-${Date.now()}`;

@@ -42,6 +42,14 @@ export async function listAccountBots(db: Kysely<DB>, accountId: string): Promis
   return (await listBots(db, accountId)).map(toBot);
 }
 
+/** The one "no such bot" error: BotPenguin renders "Bot not found", PollyBot CHATBOT_NOT_FOUND. */
+export function botNotFound(botId: string, field = 'botId'): AppError {
+  return new AppError('NOT_FOUND', 'Bot not found', {
+    issues: [{ field, message: 'no bot with this id', value: botId }],
+    meta: { resource: 'chatbot' },
+  });
+}
+
 /** How long a bot found is trusted without reading it again (bots are not deleted, their platform never changes). */
 export const BOT_CACHE_TTL_MS = 10_000;
 const BOT_CACHE_SIZE = 10_000;
@@ -64,10 +72,7 @@ export async function requireBot(
   const bot = await findBot(db, accountId, botId);
   if (!bot) {
     knownBots.delete(key);
-    throw new AppError('NOT_FOUND', 'Bot not found', {
-      issues: [{ field, message: 'no bot with this id', value: botId }],
-      meta: { resource: 'chatbot' },
-    });
+    throw botNotFound(botId, field);
   }
   if (knownBots.size >= BOT_CACHE_SIZE) knownBots.clear();
   const entry: KnownBot = { accountId: bot.accountId, id: bot.id, platform: bot.platform as BotPlatform, readAt: Date.now() };

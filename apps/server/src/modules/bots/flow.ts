@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { findBot } from './bots.repository.js';
+import { botNotFound } from './bots.service.js';
 
 export const FLOW_FIELDS = ['name', 'email', 'phone'] as const;
 export type FlowField = (typeof FLOW_FIELDS)[number];
@@ -35,8 +36,12 @@ export const DEFAULT_FLOW: LeadCaptureFlow = {
 
 export async function getFlow(db: Kysely<DB>, accountId: string, botId: string): Promise<LeadCaptureFlow> {
   const bot = await findBot(db, accountId, botId);
-  if (!bot) throw new AppError('NOT_FOUND', 'Chatbot not found', { meta: { resource: 'chatbot' } });
-  const settings = JSON.parse(bot.settings) as { flow?: FlowPatch };
+  if (!bot) throw botNotFound(botId);
+  return flowOf(bot.settings);
+}
+
+function flowOf(settingsJson: string): LeadCaptureFlow {
+  const settings = JSON.parse(settingsJson) as { flow?: FlowPatch };
   return mergeFlow(DEFAULT_FLOW, settings.flow ?? {});
 }
 
@@ -62,11 +67,11 @@ export async function updateFlow(
   now = Date.now(),
 ): Promise<LeadCaptureFlow> {
   const bot = await findBot(db, accountId, botId);
-  if (!bot) throw new AppError('NOT_FOUND', 'Chatbot not found', { meta: { resource: 'chatbot' } });
+  if (!bot) throw botNotFound(botId);
   if (patch.steps && new Set(patch.steps).size !== patch.steps.length)
     throw AppError.validation([{ field: 'steps', value: patch.steps, message: 'must not repeat a field' }]);
   const settings = JSON.parse(bot.settings) as { flow?: FlowPatch };
-  const flow = mergeFlow(await getFlow(db, accountId, botId), patch);
+  const flow = mergeFlow(flowOf(bot.settings), patch);
   await db
     .updateTable('bots')
     .set({ settings: JSON.stringify({ ...settings, flow }), updatedAt: now })

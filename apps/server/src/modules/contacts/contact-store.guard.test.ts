@@ -43,7 +43,7 @@ describe('contact store guard', () => {
       "await db.updateTable('contacts').set({ agentId: null })",
       "db.insertInto('contactTags').values(rows)",
       "trx.deleteFrom('segmentMembers as m')",
-      'sql`update contacts set name = ${name}`',
+      'sql`update contacts set name = $1`',
       'sql`DELETE FROM contact_notes where id = 1`',
       "db.selectFrom('contacts').selectAll()",
       "db.updateTable('agents').set({ name })",

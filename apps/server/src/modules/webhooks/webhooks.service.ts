@@ -4,6 +4,7 @@ import type { DB, WebhookDeliveriesTable, WebhookSubscriptionsTable } from '../.
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { findBot } from '../bots/bots.repository.js';
+import { botNotFound } from '../bots/bots.service.js';
 import { urlProblem } from './delivery-target.js';
 import { EVENT_TYPES, type EventType, pendingDelivery } from './events.js';
 
@@ -219,7 +220,7 @@ export async function subscribeTrigger(
     throw AppError.validation([
       { field: 'event', value: input.event, message: `must be one of: ${Object.keys(BOTPENGUIN_TRIGGERS).join(', ')}` },
     ]);
-  if (!(await findBot(db, accountId, input.botId))) throw AppError.notFound('Bot', 'botId', input.botId);
+  if (!(await findBot(db, accountId, input.botId))) throw botNotFound(input.botId);
   const existing = (await listSubscriptions(db, accountId, { botId: input.botId, trigger: input.event })).filter(
     (s) => s.url === input.webhookUrl,
   );

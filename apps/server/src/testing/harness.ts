@@ -209,6 +209,9 @@ export async function recordedEvents(database: Database, accountId: string, type
     .orderBy('occurredAt')
     .orderBy('id')
     .execute();
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-  return rows.map((r) => ({ type: r.type, data: (JSON.parse(r.payload) as { data: any }).data }));
+  return rows.map((r) => {
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+    const payload = JSON.parse(r.payload) as { data: any; changes?: string[] };
+    return { type: r.type, data: payload.data, changes: payload.changes };
+  });
 }

@@ -39,7 +39,10 @@ describeEachDialect('events of every contact writer', (ctx) => {
     assert.equal(result.unassigned, 2);
     const updates = await updatesOf(ctx(), [...ids, untouched]);
     assert.deepEqual(updates.map((e) => e.data._id).sort(), [...ids].sort());
-    for (const e of updates) assert.equal(e.data._agentAssigned, null);
+    for (const e of updates) {
+      assert.equal(e.data._agentAssigned, null);
+      assert.deepEqual(e.changes, ['_agentAssigned']);
+    }
   });
 
   it('adding contacts to a segment and removing them records contact.updated with the new segments', async () => {
@@ -55,8 +58,11 @@ describeEachDialect('events of every contact writer', (ctx) => {
     );
     const updates = await updatesOf(ctx(), [id]);
     assert.deepEqual(
-      updates.map((e) => e.data.segments),
-      [[segment], []],
+      updates.map((e) => [e.data.segments, e.changes]),
+      [
+        [[segment], ['segments']],
+        [[], ['segments']],
+      ],
     );
   });
 

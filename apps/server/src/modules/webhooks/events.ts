@@ -25,6 +25,8 @@ export interface PendingEvent {
   botId: string | null;
   platform: string | null;
   data: unknown;
+  /** on *.updated: the paths in `data` whose value changed */
+  changes?: string[];
 }
 
 type Db = Kysely<DB>;
@@ -76,6 +78,7 @@ export async function recordEvents(trx: Db, accountId: string, events: PendingEv
       botId: event.botId,
       platform: event.platform,
       data: event.data,
+      ...(event.changes ? { changes: event.changes } : {}),
     };
     await trx
       .insertInto('webhookEvents')
@@ -110,7 +113,16 @@ export function pendingDelivery(
   };
 }
 
-const withoutUpdatedAt = <T extends { updatedAt: string }>(record: T) => ({ ...record, updatedAt: undefined });
+/**
+ * The paths (dot-separated, as in the record) whose value differs between two versions of a
+ * record, e.g. `status`, `profile.userDetails.tags`; arrays compare whole. `updatedAt` is left out.
+ */
+export function changedPaths(before: unknown, after: unknown, prefix = ''): string[] {
+  const plain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!plain(before) || !plain(after)) return isDeepStrictEqual(before, after) ? [] : [prefix];
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => prefix || k !== 'updatedAt');
+  return keys.flatMap((k) => changedPaths(before[k], after[k], prefix ? `${prefix}.${k}` : k));
+}
 
 /**
  * The events a change of one contact means, from its state before and after (null: did not
@@ -120,27 +132,24 @@ export function contactChangeEvents(before: Contact | null, after: Contact | nul
   const events: PendingEvent[] = [];
   const subject = after ?? before;
   if (!subject || watched.size === 0) return events;
-  const push = (type: EventType, data: unknown) => {
-    if (watched.has(type)) events.push({ type, botId: subject.botId, platform: subject.platform, data });
+  const push = (type: EventType, data: unknown, changes?: string[]) => {
+    if (watched.has(type)) events.push({ type, botId: subject.botId, platform: subject.platform, data, ...(changes ? { changes } : {}) });
   };
   const wasLead = Boolean(before?.email);
   const isLead = Boolean(after?.email);
   if (!before && after) push('contact.created', toInboxUser(after));
   if (before && after) {
-    if (!isDeepStrictEqual(withoutUpdatedAt(toInboxUser(before)), withoutUpdatedAt(toInboxUser(after))))
-      push('contact.updated', toInboxUser(after));
+    const user = toInboxUser(after);
+    const changes = changedPaths(toInboxUser(before), user);
+    if (changes.length > 0) push('contact.updated', user, changes);
     if (before.status !== after.status)
       push('chat.status_changed', { previousStatus: before.status, status: after.status, user: toInboxUser(after) });
   }
   if (after && isLead && !wasLead) push('lead.created', toLeadRecord(after));
-  if (
-    before &&
-    after &&
-    isLead &&
-    wasLead &&
-    !isDeepStrictEqual(withoutUpdatedAt(toLeadRecord(before)), withoutUpdatedAt(toLeadRecord(after)))
-  ) {
-    push('lead.updated', toLeadRecord(after));
+  if (before && after && isLead && wasLead) {
+    const lead = toLeadRecord(after);
+    const changes = changedPaths(toLeadRecord(before), lead);
+    if (changes.length > 0) push('lead.updated', lead, changes);
   }
   if (before && wasLead && (!after || !isLead)) push('lead.deleted', { ...toLeadRecord(before), deletedAt: toIso(Date.now()) });
   return events;

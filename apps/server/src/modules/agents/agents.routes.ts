@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { ErrorBody, errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { ErrorBody, errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { AGENT_ROLES, type Agent, addAgent, listAccountAgents, removeAgent } from './agents.service.js';
 
 const tags = ['Agents'];
@@ -34,10 +34,7 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async
         },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: { agents: (await listAccountAgents(db, actorOf(request).accountId)).map(toRecord) },
-    }),
+    async (request) => ok({ agents: (await listAccountAgents(db, actorOf(request).accountId)).map(toRecord) }),
   );
 
   app.post(
@@ -79,7 +76,7 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async
     async (request, reply) => {
       const { agent, generatedPassword } = await addAgent(db, actorOf(request), request.body);
       const data = generatedPassword ? { ...toRecord(agent), password: generatedPassword } : toRecord(agent);
-      return reply.code(201).send({ success: true as const, data });
+      return reply.code(201).send(ok(data));
     },
   );
 
@@ -103,7 +100,7 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async
     async (request) => {
       const id = request.params.id.toLowerCase();
       const { unassigned } = await removeAgent(db, actorOf(request), id);
-      return { success: true as const, data: { id, unassignedContacts: unassigned } };
+      return ok({ id, unassignedContacts: unassigned });
     },
   );
 };

@@ -6,7 +6,7 @@ import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { setRateLimitHeaders } from '../../plugins/api-guard.js';
 import { toAppError } from '../../plugins/errors.js';
-import { errorResponses, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, ok, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
 import { login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
 
 export const SESSION_COOKIE = 'leadbox_session';
@@ -69,7 +69,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       }
       const { token, session } = await login(db, { ...request.body, customerId: request.body.customerId?.toLowerCase() });
       reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
-      return { success: true as const, data: { customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent } };
+      return ok({ customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent });
     },
   );
 
@@ -86,7 +86,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     async (request) => {
       const session = await resolveSession(db, request.cookies[SESSION_COOKIE] ?? '');
       if (!session) throw new AppError('UNAUTHORIZED', 'not signed in', { meta: { problem: 'missing' } });
-      return { success: true as const, data: { customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent } };
+      return ok({ customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent });
     },
   );
 

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
 import { BOT_PLATFORMS, type Bot, createBot, listAccountBots } from './bots.service.js';
 import { FLOW_FIELDS, getFlow, updateFlow } from './flow.js';
 
@@ -32,7 +32,6 @@ const FlowPatch = Type.Object(
   { additionalProperties: false },
 );
 const Params = Type.Object({ botId: Type.String({ maxLength: 24 }) });
-const Ok = <T extends Parameters<typeof Type.Object>[0]['data']>(data: T) => Type.Object({ success: Type.Literal(true), data });
 const BotRecord = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -61,10 +60,7 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
         response: { 200: Ok(Type.Object({ bots: Type.Array(BotRecord) })), ...errorResponses },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: { bots: (await listAccountBots(db, actorOf(request).accountId)).map(toRecord(publicUrl)) },
-    }),
+    async (request) => ok({ bots: (await listAccountBots(db, actorOf(request).accountId)).map(toRecord(publicUrl)) }),
   );
 
   app.post(
@@ -86,7 +82,7 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
     },
     async (request, reply) => {
       const bot = await createBot(db, actorOf(request).accountId, request.body);
-      return reply.code(201).send({ success: true as const, data: toRecord(publicUrl)(bot) });
+      return reply.code(201).send(ok(toRecord(publicUrl)(bot)));
     },
   );
 
@@ -101,10 +97,7 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
         response: { 200: Ok(Flow), ...errorResponses },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: await getFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase()),
-    }),
+    async (request) => ok(await getFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase())),
   );
 
   app.put(
@@ -119,9 +112,6 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
         response: { 200: Ok(Flow), ...errorResponses },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: await updateFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase(), request.body),
-    }),
+    async (request) => ok(await updateFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase(), request.body)),
   );
 };

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { InboxUsersBody } from '../contacts/contacts.schemas.js';
 import { toContactFilter } from '../contacts/inbox-filter.js';
 import { JobRecord, toJobRecord } from '../jobs/jobs.routes.js';
@@ -31,7 +31,7 @@ export const bulkRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: Job
     async (request, reply) => {
       const job = await startBulkAction(db, actorOf(request), request.body);
       runner.wake();
-      return reply.code(202).send({ success: true as const, data: toJobRecord(job) });
+      return reply.code(202).send(ok(toJobRecord(job)));
     },
   );
 
@@ -46,9 +46,6 @@ export const bulkRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: Job
         response: { 200: CountResult, ...errorResponses },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: await countContacts(db, actorOf(request).accountId, toContactFilter(request.body ?? {})),
-    }),
+    async (request) => ok(await countContacts(db, actorOf(request).accountId, toContactFilter(request.body ?? {}))),
   );
 };

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { Envelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
+import { done, Envelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
 import { ChatRecord, toChatRecord } from '../../surfaces/botpenguin/records.js';
 import { upsertLead } from '../contacts/contacts.service.js';
 import { ChatListQuery, LeadUpsertBody } from './chats.schemas.js';
@@ -58,7 +58,7 @@ export const chatsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
         attributes: body.attributes,
         notes: body.notes,
       });
-      return { success: true as const, message: 'ok', code: 200 };
+      return done();
     },
   );
 };

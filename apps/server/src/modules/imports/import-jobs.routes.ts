@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { JobRecord, toJobRecord } from '../jobs/jobs.routes.js';
 import type { JobRunner } from '../jobs/runner.js';
 import { FIELD_HELP } from './contact-rows.js';
@@ -56,7 +56,7 @@ export const importJobsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runne
       const actor = actorOf(request);
       const job = await startImport(db, actor.accountId, request.body, actor.agentId ?? null);
       runner.wake();
-      return reply.code(202).send({ success: true as const, data: toJobRecord(job) });
+      return reply.code(202).send(ok(toJobRecord(job)));
     },
   );
 };

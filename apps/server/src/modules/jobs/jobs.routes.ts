@@ -6,7 +6,7 @@ import type { DB } from '../../db/schema.js';
 import { csvField } from '../../lib/csv.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { cancelJob, findJob, JOB_STATUSES, type JobInfo, jobRejects, listJobs } from './jobs.service.js';
 import type { JobRunner } from './runner.js';
 
@@ -57,10 +57,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: Job
         },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: { jobs: (await listJobs(db, actorOf(request).accountId, request.query)).map(toJobRecord) },
-    }),
+    async (request) => ok({ jobs: (await listJobs(db, actorOf(request).accountId, request.query)).map(toJobRecord) }),
   );
 
   app.get(
@@ -74,7 +71,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: Job
         response: { 200: JobResponse, ...errorResponses },
       },
     },
-    async (request) => ({ success: true as const, data: toJobRecord(await findJob(db, actorOf(request).accountId, request.params.id)) }),
+    async (request) => ok(toJobRecord(await findJob(db, actorOf(request).accountId, request.params.id))),
   );
 
   app.post(
@@ -88,7 +85,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: Job
         response: { 200: JobResponse, ...errorResponses },
       },
     },
-    async (request) => ({ success: true as const, data: toJobRecord(await cancelJob(db, actorOf(request).accountId, request.params.id)) }),
+    async (request) => ok(toJobRecord(await cancelJob(db, actorOf(request).accountId, request.params.id))),
   );
 
   app.get(

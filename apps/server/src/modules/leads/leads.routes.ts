@@ -7,13 +7,12 @@ import { AppError } from '../../lib/errors.js';
 import type { JsonObject } from '../../lib/merge-patch.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { ErrorBody, errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { ErrorBody, errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
 import { LeadRecord, toLeadRecord } from '../../surfaces/pollybot/records.js';
 import { ChatbotLeadParams, ChatbotParams, CreateLeadBody, LeadParams, ListLeadsQuery, UpdateLeadBody } from './leads.schemas.js';
 import { createLead, deleteLead, getLead, type LeadScope, listLeads, updateLead } from './leads.service.js';
 
 const READ_ONLY = ['id', 'createdAt', 'updatedAt', 'workspaceId'] as const;
-const Ok = <T extends Parameters<typeof Type.Object>[0]['data']>(data: T) => Type.Object({ success: Type.Literal(true), data });
 const Pagination = Type.Object({
   page: Type.Integer(),
   limit: Type.Integer(),
@@ -102,13 +101,10 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
           search,
         });
         const totalPages = Math.ceil(total / limit);
-        return {
-          success: true as const,
-          data: {
-            leads: leads.map(toLeadRecord),
-            pagination: { page, limit, total, totalPages, hasNext: page < totalPages, hasPrev: page > 1 },
-          },
-        };
+        return ok({
+          leads: leads.map(toLeadRecord),
+          pagination: { page, limit, total, totalPages, hasNext: page < totalPages, hasPrev: page > 1 },
+        });
       },
     );
 
@@ -123,10 +119,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
           response: { 200: Ok(LeadRecord), ...errorResponses },
         },
       },
-      async (request) => ({
-        success: true as const,
-        data: toLeadRecord(await getLead(db, actorOf(request).accountId, scopeOf(request.params), request.params.leadId)),
-      }),
+      async (request) => ok(toLeadRecord(await getLead(db, actorOf(request).accountId, scopeOf(request.params), request.params.leadId))),
     );
 
     app.put(
@@ -156,7 +149,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
           email: patch.email?.trim() ?? patch.email,
           metadata: patch.metadata as JsonObject | null | undefined,
         });
-        return { success: true as const, data: toLeadRecord(lead) };
+        return ok(toLeadRecord(lead));
       },
     );
 

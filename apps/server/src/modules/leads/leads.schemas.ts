@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import { PATTERNS } from '../../lib/patterns.js';
+import { Nullable } from '../../lib/schema.js';
 import { LEAD_STATUSES, LIMITS } from '../contacts/contact.js';
 
 const Metadata = Type.Object({}, { additionalProperties: true, description: 'Any JSON object' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Name = Type.String({ minLength: 1, maxLength: LIMITS.nameLength, pattern: '\\S' });
 const Email = Type.String({ maxLength: LIMITS.emailLength, pattern: PATTERNS.email.pattern });
 const Phone = Type.String({ maxLength: 50, description: 'Free format, e.g. +1-555-123-4567' });

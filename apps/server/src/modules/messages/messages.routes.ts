@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { openEventStream } from '../../plugins/sse.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { addMessage, listMessages, MESSAGE_MAX_LENGTH, toMessageRecord } from './messages.service.js';
 
 const tags = ['Conversations'];
@@ -47,7 +47,7 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Li
     },
     async (request) => {
       const rows = await listMessages(db, actorOf(request).accountId, request.params.chatId.toLowerCase(), request.query);
-      return { success: true as const, data: { messages: rows.map(toMessageRecord) } };
+      return ok({ messages: rows.map(toMessageRecord) });
     },
   );
 
@@ -76,7 +76,7 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Li
       });
       // After the commit: the open widget (and other agents) see it live.
       await bus.publish(chatChannel(accountId, row.contactId), { type: 'message', message: toMessageRecord(row) });
-      return reply.code(201).send({ success: true as const, data: toMessageRecord(row) });
+      return reply.code(201).send(ok(toMessageRecord(row)));
     },
   );
 

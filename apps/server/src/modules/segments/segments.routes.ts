@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { Envelope, ErrorEnvelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
+import { done, Envelope, ErrorEnvelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
 import { SegmentRecord, toSegmentRecord } from '../../surfaces/botpenguin/records.js';
 import { ObjectIdString } from '../chats/chats.schemas.js';
 import { LIMITS } from '../contacts/contact.js';
@@ -47,7 +47,7 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     async (request, reply) => {
       const segment = await createSegment(db, actorOf(request).accountId, request.body.segmentName);
       reply.code(201);
-      return { success: true as const, message: 'ok', code: 201, data: toSegmentRecord(segment) };
+      return { ...done(201), data: toSegmentRecord(segment) };
     },
   );
 
@@ -84,7 +84,7 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     },
     async (request) => {
       await deleteAccountSegment(db, actorOf(request).accountId, request.params.id.toLowerCase());
-      return { success: true as const, message: 'ok', code: 200 };
+      return done();
     },
   );
 

@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import type { LiveBus } from '../../lib/live-bus.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { createToken, listAccountTokens, revokeAccountToken, TOKEN_REVOKED_CHANNEL, type TokenInfo } from './tokens.service.js';
 
 const tags = ['API tokens'];
@@ -41,10 +41,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
         },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: { tokens: (await listAccountTokens(db, actorOf(request).accountId)).map(toRecord) },
-    }),
+    async (request) => ok({ tokens: (await listAccountTokens(db, actorOf(request).accountId)).map(toRecord) }),
   );
   app.post(
     '/tokens',
@@ -65,7 +62,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
     },
     async (request, reply) => {
       const { token, info } = await createToken(db, actorOf(request).accountId, { name: request.body.name });
-      return reply.code(201).send({ success: true as const, data: { ...toRecord(info), token } });
+      return reply.code(201).send(ok({ ...toRecord(info), token }));
     },
   );
   app.delete(
@@ -86,7 +83,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
       await bus
         .publish(TOKEN_REVOKED_CHANNEL, { accountId, id: request.params.id })
         .catch((error: unknown) => request.log.warn({ err: error }, 'could not announce a token revocation'));
-      return { success: true as const, data: { id: request.params.id } };
+      return ok({ id: request.params.id });
     },
   );
 };

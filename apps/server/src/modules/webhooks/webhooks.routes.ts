@@ -2,19 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
+import { Nullable } from '../../lib/schema.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
-import { errorResponses } from '../../surfaces/pollybot/envelope.js';
+import { errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
 import { EVENT_TYPES, type EventType } from './events.js';
 import * as service from './webhooks.service.js';
 
 const tags = ['Webhooks'];
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const EventList = Type.Array(Type.Enum([...EVENT_TYPES]), { minItems: 1, maxItems: EVENT_TYPES.length, uniqueItems: true });
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the events are POSTed to' });
 const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const DeliveryParams = Type.Object({ id: Type.String({ maxLength: 64 }), deliveryId: Type.String({ maxLength: 64 }) });
-const Ok = <T extends Parameters<typeof Type.Object>[0]['data']>(data: T) => Type.Object({ success: Type.Literal(true), data });
 
 const Subscription = Type.Object({
   id: Type.String(),
@@ -111,7 +110,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
         { ...body, events: body.events as EventType[] },
         options,
       );
-      return reply.code(201).send({ success: true as const, data: { ...toSubscription(row), secret: row.secret } });
+      return reply.code(201).send(ok({ ...toSubscription(row), secret: row.secret }));
     },
   );
 
@@ -125,10 +124,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
         response: { 200: Ok(Type.Object({ webhooks: Type.Array(Subscription) })), ...errorResponses },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: { webhooks: (await service.listSubscriptions(db, actorOf(request).accountId)).map(toSubscription) },
-    }),
+    async (request) => ok({ webhooks: (await service.listSubscriptions(db, actorOf(request).accountId)).map(toSubscription) }),
   );
 
   app.get(
@@ -142,10 +138,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
         response: { 200: Ok(Subscription), ...errorResponses },
       },
     },
-    async (request) => ({
-      success: true as const,
-      data: toSubscription(await service.getSubscription(db, actorOf(request).accountId, request.params.id)),
-    }),
+    async (request) => ok(toSubscription(await service.getSubscription(db, actorOf(request).accountId, request.params.id))),
   );
 
   app.put(
@@ -177,7 +170,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
         { ...body, events: body.events as EventType[] | undefined },
         options,
       );
-      return { success: true as const, data: toSubscription(row) };
+      return ok(toSubscription(row));
     },
   );
 
@@ -214,7 +207,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     },
     async (request) => {
       const row = await service.rotateSecret(db, actorOf(request).accountId, request.params.id);
-      return { success: true as const, data: { ...toSubscription(row), secret: row.secret } };
+      return ok({ ...toSubscription(row), secret: row.secret });
     },
   );
 
@@ -236,7 +229,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     },
     async (request) => {
       const { deliveries, total } = await service.listDeliveries(db, actorOf(request).accountId, request.params.id, request.query);
-      return { success: true as const, data: { deliveries: deliveries.map(toDelivery), total } };
+      return ok({ deliveries: deliveries.map(toDelivery), total });
     },
   );
 
@@ -253,7 +246,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     },
     async (request) => {
       const d = await service.getDelivery(db, actorOf(request).accountId, request.params.id, request.params.deliveryId);
-      return { success: true as const, data: { ...toDelivery(d), payload: d.payload } };
+      return ok({ ...toDelivery(d), payload: d.payload });
     },
   );
 
@@ -270,7 +263,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     },
     async (request, reply) => {
       const row = await service.replayDelivery(db, actorOf(request).accountId, request.params.id, request.params.deliveryId);
-      return reply.code(202).send({ success: true as const, data: toDelivery(row) });
+      return reply.code(202).send(ok(toDelivery(row)));
     },
   );
 
@@ -301,18 +294,15 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     },
     async (request) => {
       const rows = await service.listNotifications(db, actorOf(request).accountId);
-      return {
-        success: true as const,
-        data: {
-          notifications: rows.map((n) => ({
-            id: n.id,
-            kind: n.kind,
-            message: n.message,
-            subjectId: n.subjectId,
-            createdAt: toIso(n.createdAt) as string,
-          })),
-        },
-      };
+      return ok({
+        notifications: rows.map((n) => ({
+          id: n.id,
+          kind: n.kind,
+          message: n.message,
+          subjectId: n.subjectId,
+          createdAt: toIso(n.createdAt) as string,
+        })),
+      });
     },
   );
 };

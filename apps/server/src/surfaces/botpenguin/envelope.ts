@@ -33,6 +33,11 @@ export function ok<T>(data: T, message = 'ok'): { success: true; message: string
   return { success: true, message, code: 200, data };
 }
 
+/** `{success: true, message: 'ok', code}`: BotPenguin's answer to a write that returns no data. */
+export function done(code: 200 | 201 = 200): { success: true; message: string; code: number } {
+  return { success: true, message: 'ok', code };
+}
+
 export const ErrorEnvelope = Type.Object(
   {
     success: Type.Literal(false),

@@ -1,9 +1,9 @@
 import { type Static, Type } from 'typebox';
+import { Nullable } from '../../lib/schema.js';
 import { toIso } from '../../lib/time.js';
 import type { Contact } from '../../modules/contacts/contact.js';
 import type { Segment } from '../../modules/segments/segments.service.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const IsoDate = Type.String({ format: 'date-time' });
 
 export const AttributeRecord = Type.Object({ key: Type.String(), value: Type.String() });

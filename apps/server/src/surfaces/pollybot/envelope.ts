@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import type { AppError } from '../../lib/errors.js';
 import type { AuthProblem } from '../../plugins/api-guard.js';
 
@@ -86,3 +86,13 @@ export const ErrorBody = Type.Object(
 );
 
 export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody } as const;
+
+/** The success envelope of PollyBot's API and leadbox's own `/api/v1` routes: `{success: true, data}`. */
+export function ok<T>(data: T): { success: true; data: T } {
+  return { success: true, data };
+}
+
+/** The schema of `ok(data)`. */
+export function Ok<T extends TSchema>(data: T) {
+  return Type.Object({ success: Type.Literal(true), data });
+}

@@ -1,10 +1,9 @@
 import { type Static, Type } from 'typebox';
 import { workspaceIdOf } from '../../lib/ids.js';
 import { formatPhone } from '../../lib/phone.js';
+import { Nullable } from '../../lib/schema.js';
 import { toIso } from '../../lib/time.js';
 import type { Contact } from '../../modules/contacts/contact.js';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const LeadRecord = Type.Object({
   id: Type.String({ examples: ['lead_1234567890abcdef'] }),

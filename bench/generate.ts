@@ -376,6 +376,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
         source: email ? pick(rand, SOURCES) : null,
         metadata: email && rand() < 0.3 ? JSON.stringify({ utm_source: 'google', campaign: 'spring' }) : '{}',
         phoneRaw: null,
+        eventSequence: 0,
       };
       contactRows.push(row as unknown as Row);
 

@@ -31,6 +31,7 @@ describe('migrations', () => {
         '0007-agent-sessions',
         '0008-jobs',
         '0009-search-trigger',
+        '0010-event-sequence',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

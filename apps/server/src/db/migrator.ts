@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006-search.js';
 import * as m0007 from './migrations/0007-agent-sessions.js';
 import * as m0008 from './migrations/0008-jobs.js';
 import * as m0009 from './migrations/0009-search-trigger.js';
+import * as m0010 from './migrations/0010-event-sequence.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-agent-sessions': m0007,
   '0008-jobs': m0008,
   '0009-search-trigger': m0009,
+  '0010-event-sequence': m0010,
 };
 
 export interface MigrationReport {

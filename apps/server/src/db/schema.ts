@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * The database as Kysely sees it (camelCase; the CamelCasePlugin maps to snake_case columns).
  * Times are epoch milliseconds; flags are 0/1 integers, so one schema serves SQLite and PostgreSQL.
@@ -94,6 +96,8 @@ export interface ContactsTable {
   metadata: string;
   /** the phone exactly as a PollyBot client sent it; null once the phone is set another way */
   phoneRaw: string | null;
+  /** the `sequence` of the contact's last webhook event (0: none yet); rises in commit order */
+  eventSequence: ColumnType<number, number | undefined, number>;
 }
 
 export interface RetiredLeadIdsTable {

@@ -6,7 +6,7 @@ import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
 import { forgetAccountChatCheckpoints, forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
-import { type EventType, recordContactChanges, watchedEvents } from '../webhooks/events.js';
+import { contactChangeEvents, type EventType, nextSequence, type PendingEvent, recordEvents, watchedEvents } from '../webhooks/events.js';
 import {
   type Attribute,
   type ChatStatus,
@@ -18,7 +18,7 @@ import {
   type MessageAuthor,
   type Phone,
 } from './contact.js';
-import { type ContactRow, chunks, relationColumns, toContactWithRelations } from './contacts.repository.js';
+import { type ContactRow, chunks, findContactRows, hydrate, relationColumns, toContactWithRelations } from './contacts.repository.js';
 
 /**
  * The contact store: the only code that writes `contacts` and its relation tables (tags, notes,
@@ -344,10 +344,44 @@ export class ContactStore {
     };
   }
 
+  /**
+   * Records events about one contact that this transaction locked or wrote, numbered after its
+   * previous ones (`sequence`): the outbox delivers one contact's events in the order they committed.
+   * `contact` is its state now, or before it was deleted.
+   */
+  async recordEvents(
+    contact: Pick<Contact, 'id' | 'eventSequence'>,
+    events: PendingEvent[],
+    options: { deleted?: boolean } = {},
+  ): Promise<void> {
+    if (events.length === 0) return;
+    let sequence = contact.eventSequence;
+    const numbered = events.map((e) => ({ ...e, sequence: (sequence = nextSequence(sequence)) }));
+    await recordEvents(this.#db, this.accountId, numbered, this.now);
+    if (options.deleted) return;
+    await this.#db
+      .updateTable('contacts')
+      .set({ eventSequence: sequence })
+      .where('accountId', '=', this.accountId)
+      .where('id', '=', contact.id)
+      .execute();
+  }
+
+  /** The events of changes, from each contact's locked state before and its state read back after. Reads nothing when no subscription listens. */
   async #recordChanges(changes: { before: Contact | null; afterId: string | null }[]): Promise<void> {
     if (changes.length === 0) return;
     this.#watched ??= await watchedEvents(this.#db, this.accountId);
-    await recordContactChanges(this.#db, this.accountId, this.#watched, changes, this.now);
+    if (this.#watched.size === 0) return;
+    const ids = changes.map((c) => c.afterId).filter((id): id is string => id !== null);
+    const after = new Map(
+      (await hydrate(this.#db, this.accountId, await findContactRows(this.#db, this.accountId, ids))).map((c) => [c.id, c]),
+    );
+    for (const change of changes) {
+      const now = change.afterId ? (after.get(change.afterId) ?? null) : null;
+      const subject = now ?? change.before;
+      if (!subject) continue;
+      await this.recordEvents(subject, contactChangeEvents(change.before, now, this.#watched), { deleted: now === null });
+    }
   }
 
   #forgetLists(botIds: readonly (string | null)[]): void {
@@ -456,6 +490,7 @@ const BLANK: Contact = {
   source: null,
   metadata: {},
   phoneRaw: null,
+  eventSequence: 0,
 };
 
 /** The writable columns of `current` after `change`, with the columns that follow from them. */

@@ -86,6 +86,8 @@ export interface Contact {
   metadata: Record<string, unknown>;
   /** the phone as a PollyBot client wrote it, while it is the current phone */
   phoneRaw: string | null;
+  /** the sequence of its last webhook event */
+  eventSequence: number;
 }
 
 /** The PollyBot lead statuses: a field of its own, not mapped to the chat status. */

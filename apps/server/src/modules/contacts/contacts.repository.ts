@@ -151,6 +151,7 @@ function toContact(row: ContactRow, tags: string[], notes: Contact['notes'], seg
     source: row.source,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     phoneRaw: row.phoneRaw,
+    eventSequence: Number(row.eventSequence),
   };
 }
 

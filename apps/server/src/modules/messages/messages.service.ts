@@ -8,7 +8,7 @@ import { existingAgentIds } from '../agents/agents.repository.js';
 import type { MessageAuthor } from '../contacts/contact.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { findContactRows, hydrate } from '../contacts/contacts.repository.js';
-import { recordEvents, watchedEvents } from '../webhooks/events.js';
+import { watchedEvents } from '../webhooks/events.js';
 
 type Db = Kysely<DB>;
 export type MessageRow = Selectable<MessagesTable>;
@@ -56,23 +56,14 @@ export async function addMessage(
       createdAt: now,
     };
     await trx.insertInto('messages').values(message).execute();
-    await new ContactStore(trx, accountId, now).recordLastMessage(row, { by: input.by, text });
+    const store = new ContactStore(trx, accountId, now);
+    // The update holds the chat's row (PostgreSQL) until the commit: its events are numbered in order.
+    await store.recordLastMessage(row, { by: input.by, text });
     if ((await watchedEvents(trx, accountId)).has('message.created')) {
       const [chat] = await hydrate(trx, accountId, await findContactRows(trx, accountId, [chatId]));
       if (chat) {
-        await recordEvents(
-          trx,
-          accountId,
-          [
-            {
-              type: 'message.created',
-              botId: chat.botId,
-              platform: chat.platform,
-              data: { message: toMessageRecord(message), user: toInboxUser(chat) },
-            },
-          ],
-          now,
-        );
+        const data = { message: toMessageRecord(message), user: toInboxUser(chat) };
+        await store.recordEvents(chat, [{ type: 'message.created', botId: chat.botId, platform: chat.platform, data }]);
       }
     }
     return message;

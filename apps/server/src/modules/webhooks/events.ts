@@ -6,7 +6,6 @@ import { toIso } from '../../lib/time.js';
 import { toInboxUser } from '../../surfaces/botpenguin/records.js';
 import { toLeadRecord } from '../../surfaces/pollybot/records.js';
 import type { Contact } from '../contacts/contact.js';
-import { findContactRows, hydrate } from '../contacts/contacts.repository.js';
 
 export const EVENT_TYPES = [
   'lead.created',
@@ -27,6 +26,8 @@ export interface PendingEvent {
   data: unknown;
   /** on *.updated: the paths in `data` whose value changed */
   changes?: string[];
+  /** events about one contact: its next event sequence (see nextSequence), which also orders the delivery */
+  sequence?: number;
 }
 
 type Db = Kysely<DB>;
@@ -44,11 +45,16 @@ export async function watchedEvents(db: Db, accountId: string): Promise<Set<Even
   return types;
 }
 
-let sequence = 0;
-/** Orders deliveries of one subscription: commit time in ms, then a per-process counter. */
-function nextSeq(now: number): number {
-  sequence = (sequence + 1) % 1000;
-  return now * 1000 + sequence;
+let counter = 0;
+/**
+ * Orders deliveries of one subscription: the time it is taken (after the writer locked its row)
+ * in ms, then a per-process counter; for a contact never below its previous event's. Its writers
+ * hold the row until they commit, so one contact's events are numbered in commit order, on one
+ * instance or several.
+ */
+export function nextSequence(previous = 0, now = Date.now()): number {
+  counter = (counter + 1) % 1000;
+  return Math.max(now * 1000 + counter, previous + 1);
 }
 
 /**
@@ -79,6 +85,7 @@ export async function recordEvents(trx: Db, accountId: string, events: PendingEv
       platform: event.platform,
       data: event.data,
       ...(event.changes ? { changes: event.changes } : {}),
+      ...(event.sequence !== undefined ? { sequence: event.sequence } : {}),
     };
     await trx
       .insertInto('webhookEvents')
@@ -86,20 +93,24 @@ export async function recordEvents(trx: Db, accountId: string, events: PendingEv
       .execute();
     await trx
       .insertInto('webhookDeliveries')
-      .values(targets.map((s) => pendingDelivery({ accountId, subscriptionId: s.id, eventId: id, eventType: event.type }, now)))
+      .values(
+        targets.map((s) =>
+          pendingDelivery({ accountId, subscriptionId: s.id, eventId: id, eventType: event.type, seq: event.sequence }, now),
+        ),
+      )
       .execute();
   }
 }
 
 /** A delivery waiting for its first attempt, queued after what the subscription already has. */
 export function pendingDelivery(
-  d: { accountId: string; subscriptionId: string; eventId: string; eventType: string; replayOf?: string },
+  d: { accountId: string; subscriptionId: string; eventId: string; eventType: string; replayOf?: string; seq?: number },
   now: number,
 ): Selectable<WebhookDeliveriesTable> {
   return {
     ...d,
     id: `dlv_${newObjectId(now)}`,
-    seq: nextSeq(now),
+    seq: d.seq ?? nextSequence(),
     status: 'pending',
     attempts: 0,
     nextAttemptAt: now,
@@ -153,22 +164,4 @@ export function contactChangeEvents(before: Contact | null, after: Contact | nul
   }
   if (before && wasLead && (!after || !isLead)) push('lead.deleted', { ...toLeadRecord(before), deletedAt: toIso(Date.now()) });
   return events;
-}
-
-/**
- * Records the events of changes to several contacts, reading each one's state after the change
- * in the same transaction. Does nothing (and reads nothing) when no subscription listens.
- */
-export async function recordContactChanges(
-  trx: Db,
-  accountId: string,
-  watched: Set<EventType>,
-  changes: { before: Contact | null; afterId: string | null }[],
-  now = Date.now(),
-): Promise<void> {
-  if (watched.size === 0 || changes.length === 0) return;
-  const ids = changes.map((c) => c.afterId).filter((id): id is string => id !== null);
-  const after = new Map((await hydrate(trx, accountId, await findContactRows(trx, accountId, ids))).map((c) => [c.id, c]));
-  const events = changes.flatMap((c) => contactChangeEvents(c.before, c.afterId ? (after.get(c.afterId) ?? null) : null, watched));
-  await recordEvents(trx, accountId, events, now);
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createAccount, type NewAccount } from './modules/accounts/accounts.service.js';
 import { createToken } from './modules/tokens/tokens.service.js';
-import { createTestDatabase, POSTGRES_URL, REDIS_URL, randomUuid, type TestDatabase } from './testing/harness.js';
+import { createTestDatabase, POSTGRES_URL, REDIS_URL, randomUuid, subscribeToEvents, type TestDatabase } from './testing/harness.js';
 import { type ServerProcess, startServerProcess } from './testing/server-process.js';
 
 const skip = !POSTGRES_URL || !REDIS_URL ? 'multi-instance suites need DATABASE_URL and REDIS_URL' : false;
@@ -44,7 +44,8 @@ describe('two instances on one PostgreSQL database and one Redis', { skip }, () 
   before(async () => {
     testDb = await createTestDatabase('postgres');
     account = await createAccount(testDb.database.db, { name: 'Shared' });
-    const env = { ...testDb.env, REDIS_URL: REDIS_URL as string, LEADBOX_REDIS_PREFIX: prefix };
+    // No delivery: the order test reads the outbox, and nothing here receives webhooks.
+    const env = { ...testDb.env, REDIS_URL: REDIS_URL as string, LEADBOX_REDIS_PREFIX: prefix, LEADBOX_WEBHOOKS: 'false' };
     [one, two] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
   });
   after(async () => {
@@ -164,6 +165,35 @@ describe('two instances on one PostgreSQL database and one Redis', { skip }, () 
       [],
     );
     assert.equal(user.status, 'REVIEW');
+  });
+
+  it('60 updates of one lead through both instances are numbered for delivery in commit order', async () => {
+    const { token } = await createToken(testDb.database.db, account.customerId, { name: 'order' });
+    const subscription = await subscribeToEvents(testDb.database, account.customerId, ['lead.updated']);
+    const created = await send(one.url, 'POST', '/api/v1/leads', token, { name: 'Ordered', email: `${randomUuid()}@order.test` });
+    assert.equal(created.status, 201);
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        send(i % 2 ? one.url : two.url, 'PUT', `/api/v1/leads/${created.body.data.id}`, token, { metadata: { [`m${i}`]: i } }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status).filter((s) => s !== 200),
+      [],
+    );
+    const deliveries = await testDb.database.db
+      .selectFrom('webhookDeliveries as d')
+      .innerJoin('webhookEvents as e', (j) => j.onRef('e.accountId', '=', 'd.accountId').onRef('e.id', '=', 'd.eventId'))
+      .select('e.payload')
+      .where('d.accountId', '=', account.customerId)
+      .where('d.subscriptionId', '=', subscription)
+      .orderBy('d.seq')
+      .execute();
+    const keys = deliveries.map((d) => Object.keys(JSON.parse(d.payload).data.metadata).length);
+    assert.deepEqual(
+      keys,
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
   });
 
   it('concurrent imports of overlapping contacts through both instances create no duplicates', async () => {

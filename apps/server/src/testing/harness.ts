@@ -169,7 +169,7 @@ export function randomUuid(): string {
 }
 
 /**
- * A webhook subscription to `events` (to an address nothing listens on: the suites read the
+ * A webhook subscription to `events` (to a loopback port nothing listens on: the suites read the
  * outbox, `webhook_events`, rather than deliveries). Returns its id.
  */
 export async function subscribeToEvents(database: Database, accountId: string, events: readonly string[]): Promise<string> {
@@ -180,7 +180,7 @@ export async function subscribeToEvents(database: Database, accountId: string, e
     .values({
       accountId,
       id,
-      url: 'https://hooks.example/test',
+      url: 'http://127.0.0.1:9/leadbox-test',
       events: JSON.stringify(events),
       secret: 'whsec_test',
       enabled: 1,

@@ -100,7 +100,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // A token revoked on any instance leaves this one's token cache at once.
   const stopForgetting = await bus.subscribe(TOKEN_REVOKED_CHANNEL, (message) => {
     const { accountId, id } = message as { accountId?: unknown; id?: unknown };
-    if (typeof accountId === 'string' && typeof id === 'string') forgetToken(accountId, id);
+    if (typeof accountId === 'string' && typeof id === 'string') forgetToken(db, accountId, id);
   });
   app.addHook('onClose', async () => stopForgetting());
 

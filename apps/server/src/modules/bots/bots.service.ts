@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { perDatabase } from '../../db/scoped.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { findAccount } from '../accounts/accounts.repository.js';
@@ -54,7 +55,7 @@ export function botNotFound(botId: string, field = 'botId'): AppError {
 export const BOT_CACHE_TTL_MS = 10_000;
 const BOT_CACHE_SIZE = 10_000;
 type KnownBot = Pick<Bot, 'accountId' | 'id' | 'platform'> & { readAt: number };
-const knownBots = new Map<string, KnownBot>();
+const botCache = perDatabase(() => new Map<string, KnownBot>());
 
 /**
  * The bot of the account with this id, or a 404 that every surface renders its own way (BotPenguin
@@ -66,6 +67,7 @@ export async function requireBot(
   botId: string,
   field = 'botId',
 ): Promise<Pick<Bot, 'accountId' | 'id' | 'platform'>> {
+  const knownBots = botCache(db);
   const key = `${accountId}:${botId}`;
   const known = knownBots.get(key);
   if (known && Math.abs(Date.now() - known.readAt) < BOT_CACHE_TTL_MS) return known;

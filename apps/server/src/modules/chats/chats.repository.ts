@@ -57,7 +57,7 @@ function pageIds(
 async function checkpointBefore(db: Kysely<DB>, accountId: string, q: ChatPageQuery): Promise<{ key: Key; offset: number } | null> {
   const target = Math.floor(q.offset / CHECKPOINT_EVERY) * CHECKPOINT_EVERY;
   if (target === 0) return null;
-  const list = checkpointList(accountId, q.botId, q.leads, CHECKPOINT_TTL_MS);
+  const list = checkpointList(db, accountId, q.botId, q.leads, CHECKPOINT_TTL_MS);
   const known = list.keys.get(target);
   if (known) return { key: known, offset: target };
   let from: { key: Key; offset: number } | null = null;

@@ -218,7 +218,7 @@ export class ContactStore {
       await this.#db.deleteFrom('contacts').where('accountId', '=', accountId).where('id', 'in', ids).execute();
     }
     // Deleted chats leave their lists: deep-page checkpoints are stale.
-    forgetAccountChatCheckpoints(accountId);
+    forgetAccountChatCheckpoints(this.#db, accountId);
     await this.#recordChanges(contacts.map((c) => ({ before: c, afterId: null })));
   }
 
@@ -385,7 +385,7 @@ export class ContactStore {
   }
 
   #forgetLists(botIds: readonly (string | null)[]): void {
-    for (const botId of new Set(botIds)) if (botId) forgetChatCheckpoints(this.accountId, botId);
+    for (const botId of new Set(botIds)) if (botId) forgetChatCheckpoints(this.#db, this.accountId, botId);
   }
 }
 

@@ -122,7 +122,7 @@ export async function upsertLead(
     }),
   );
   // Again after the commit: a listing that read between the store's forget and the commit remembered stale keys.
-  forgetChatCheckpoints(accountId, bot.id);
+  forgetChatCheckpoints(db, accountId, bot.id);
   // Nothing reads the contact back (the API answers `ok`): no second round of reads on the hot path.
   return result;
 }

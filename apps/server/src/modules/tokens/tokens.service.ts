@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { perDatabase } from '../../db/scoped.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { hashApiToken, looksLikeApiToken, newApiToken, tokenHint } from '../../lib/tokens.js';
@@ -60,17 +61,18 @@ export async function revokeAccountToken(db: Kysely<DB>, accountId: string, id: 
   const revoked = await revokeToken(db, accountId, id, now);
   // This process stops accepting the token at once; the route tells the other instances
   // (TOKEN_REVOKED_CHANNEL), and without that message they stop within TOKEN_CACHE_TTL_MS.
-  forgetToken(accountId, id);
+  forgetToken(db, accountId, id);
   if (!revoked) throw AppError.notFound('Token', 'id', id);
 }
 
 /** Live-bus channel on which a revocation reaches every instance's token cache. */
 export const TOKEN_REVOKED_CHANNEL = 'tokens:revoked';
 
-/** Drops a token from this process's cache, so its next use reads it again. */
-export function forgetToken(accountId: string, id: string): void {
-  revocations++;
-  for (const [hash, entry] of activeTokens) if (entry.id === id && entry.accountId === accountId) activeTokens.delete(hash);
+/** Drops a token from this process's cache of the database, so its next use reads it again. */
+export function forgetToken(db: Kysely<DB>, accountId: string, id: string): void {
+  const cache = tokenCache(db);
+  cache.revocations++;
+  for (const [hash, entry] of cache.active) if (entry.id === id && entry.accountId === accountId) cache.active.delete(hash);
 }
 
 /**
@@ -86,18 +88,22 @@ interface ActiveToken {
   lastUsedAt: number | null;
   readAt: number;
 }
-/** Active tokens by hash (never the token itself); unknown tokens are not remembered. */
-const activeTokens = new Map<string, ActiveToken>();
-/** Counts forgetToken calls: a lookup that overlapped one does not cache what it read. */
-let revocations = 0;
+const tokenCache = perDatabase(() => ({
+  /** active tokens by hash (never the token itself); unknown tokens are not remembered */
+  active: new Map<string, ActiveToken>(),
+  /** counts forgetToken calls: a lookup that overlapped one does not cache what it read */
+  revocations: 0,
+}));
 
 /** Resolves a presented token to its account, or null. Records use coarsely (see LAST_USED_RESOLUTION_MS). */
 export async function authenticateToken(db: Kysely<DB>, presented: string, now = Date.now()): Promise<Actor | null> {
   if (!looksLikeApiToken(presented)) return null;
   const hash = hashApiToken(presented);
+  const cache = tokenCache(db);
+  const activeTokens = cache.active;
   let entry = activeTokens.get(hash);
   if (!entry || Math.abs(Date.now() - entry.readAt) >= TOKEN_CACHE_TTL_MS) {
-    const seen = revocations;
+    const seen = cache.revocations;
     const row = await findActiveTokenByHash(db, hash);
     if (!row) {
       activeTokens.delete(hash);
@@ -107,7 +113,7 @@ export async function authenticateToken(db: Kysely<DB>, presented: string, now =
     entry = { accountId: row.accountId, id: row.id, lastUsedAt: row.lastUsedAt, readAt: Date.now() };
     // A revocation during the read may have been read as still active: answer from it, but
     // don't keep it.
-    if (revocations === seen) activeTokens.set(hash, entry);
+    if (cache.revocations === seen) activeTokens.set(hash, entry);
   }
   if (entry.lastUsedAt === null || now - entry.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     entry.lastUsedAt = now;

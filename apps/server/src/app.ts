@@ -29,7 +29,7 @@ import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.serv
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
-import { toAppError } from './plugins/errors.js';
+import { appErrorHandler } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
@@ -121,17 +121,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    reply.code(appError.status).send({
+  app.setErrorHandler(
+    appErrorHandler((appError) => ({
       error: {
         code: appError.code,
-        message: appError.status >= 500 ? 'Internal server error' : appError.message,
+        // 5xx details stay in the log
+        message:
+          appError.code === 'INTERNAL'
+            ? 'Internal server error'
+            : appError.code === 'UNAVAILABLE'
+              ? 'Service unavailable'
+              : appError.message,
         issues: appError.issues,
       },
-    });
-  });
+    })),
+  );
   app.setNotFoundHandler((request, reply) => {
     reply
       .code(404)

@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import secureJson from 'secure-json-parse';
@@ -29,7 +29,7 @@ import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.serv
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
-import { toAppError } from './plugins/errors.js';
+import { appErrorHandler } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
@@ -55,6 +55,8 @@ export interface AppDeps {
   redis?: Pick<Redis, 'ping'> | null;
   /** live message fan-out; in-process when not given */
   bus?: LiveBus;
+  /** the process's logger, shared with the infrastructure; built from config.logLevel when not given */
+  logger?: FastifyBaseLogger;
 }
 
 export function memoryLimiters(config: Config): Limiters {
@@ -80,7 +82,7 @@ export function panelLimiters(config: Config, make: (limit: { points: number; wi
 /** Builds the whole app without listening: the server, the tests and the OpenAPI export share it. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } }),
     trustProxy: config.trustProxy,
     // Probes would drown the access log.
     logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
@@ -121,17 +123,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    reply.code(appError.status).send({
+  app.setErrorHandler(
+    appErrorHandler((appError) => ({
       error: {
         code: appError.code,
-        message: appError.status >= 500 ? 'Internal server error' : appError.message,
+        // 5xx details stay in the log
+        message:
+          appError.code === 'INTERNAL'
+            ? 'Internal server error'
+            : appError.code === 'UNAVAILABLE'
+              ? 'Service unavailable'
+              : appError.message,
         issues: appError.issues,
       },
-    });
-  });
+    })),
+  );
   app.setNotFoundHandler((request, reply) => {
     reply
       .code(404)
@@ -142,7 +148,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await registerPanel(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  // Ready when every dependency answers within a second; a load balancer stops routing here otherwise.
+  // Ready when the database answers within a second; a load balancer stops routing here otherwise.
+  // Redis only holds counters and live messages, which fall back to this instance while it is
+  // away: then the instance still serves, and says "degraded" (docs/deploy.md).
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const check = async (run: () => Promise<unknown>) => {
       try {
@@ -153,8 +161,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       }
     };
     const database = await check(() => sql`select 1`.execute(db));
-    const redis = deps.redis ? await check(() => (deps.redis as Pick<Redis, 'ping'>).ping()) : 'not configured';
-    const ready = database === 'ok' && (redis === 'ok' || redis === 'not configured');
+    const redisCheck = deps.redis ? await check(() => (deps.redis as Pick<Redis, 'ping'>).ping()) : 'not configured';
+    const redis = redisCheck.startsWith('failing') ? 'degraded' : redisCheck;
+    const ready = database === 'ok';
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database, redis });
   });
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -11,13 +12,14 @@ import { startDispatcher } from './modules/webhooks/dispatcher.js';
  * listens, and drains in-flight requests on SIGINT/SIGTERM before closing the pools.
  */
 export async function startServer(config: Config, out: { write(text: string): unknown } = process.stdout): Promise<FastifyInstance> {
-  const infra = await openInfrastructure(config);
+  const log = pino({ level: config.logLevel });
+  const infra = await openInfrastructure(config, log);
   const { database } = infra;
   // Safe with several instances starting at once: the migrator takes a lock. Deploys that prefer
   // one explicit step run `npx leadbox migrate` first and start instances with LEADBOX_MIGRATE=false.
   if (config.migrateOnStart) await migrateToLatest(database.db);
   const fresh = await ensureDefaultAccount(database.db);
-  const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis, bus: infra.bus });
+  const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis, bus: infra.bus, logger: log });
   const dispatcher = config.webhooks.dispatch ? startDispatcher(database.db, config.webhooks, app.log) : null;
   // Runs after the server stopped accepting and in-flight requests finished.
   app.addHook('onClose', async () => {

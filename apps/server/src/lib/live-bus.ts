@@ -26,9 +26,13 @@ export function memoryLiveBus(): LiveBus {
   };
 }
 
-/** Redis pub/sub: one subscriber connection per instance, channels shared by every instance. */
-export function redisLiveBus(publisher: Redis, prefix: string): LiveBus {
-  const subscriber = publisher.duplicate();
+/**
+ * Redis pub/sub: one subscriber connection per instance, channels shared by every instance.
+ * Live messages are a convenience (the history is in the database), so a Redis outage must not
+ * fail the write that publishes one: while Redis is unreachable a message reaches this instance's
+ * own subscribers only, and the channels are subscribed again once the subscriber is back.
+ */
+export function redisLiveBus(publisher: Redis, subscriber: Redis, prefix: string): LiveBus {
   const local = new EventEmitter();
   local.setMaxListeners(0);
   const counts = new Map<string, number>();
@@ -39,17 +43,31 @@ export function redisLiveBus(publisher: Redis, prefix: string): LiveBus {
       // not ours
     }
   });
+  // ioredis re-subscribes what it had when the connection dropped; a channel first asked for
+  // during the outage is subscribed here (subscribing twice is harmless).
+  subscriber.on('ready', () => {
+    if (counts.size > 0) subscriber.subscribe(...counts.keys()).catch(() => {});
+  });
   const key = (channel: string) => `${prefix}:live:${channel}`;
   return {
     async publish(channel, message) {
-      await publisher.publish(key(channel), JSON.stringify(message));
+      const k = key(channel);
+      const text = JSON.stringify(message);
+      // Through Redis this instance hears its own message on the subscriber; without a working
+      // subscriber (or publisher) it is handed to the local listeners directly.
+      let heard = false;
+      try {
+        await publisher.publish(k, text);
+        heard = subscriber.status === 'ready';
+      } catch {}
+      if (!heard) local.emit(k, JSON.parse(text));
     },
     async subscribe(channel, listener) {
       const k = key(channel);
       local.on(k, listener);
       const n = (counts.get(k) ?? 0) + 1;
       counts.set(k, n);
-      if (n === 1) await subscriber.subscribe(k);
+      if (n === 1) await subscriber.subscribe(k).catch(() => {});
       return () => {
         local.off(k, listener);
         const left = (counts.get(k) ?? 1) - 1;
@@ -60,8 +78,8 @@ export function redisLiveBus(publisher: Redis, prefix: string): LiveBus {
       };
     },
     async close() {
+      // the connections belong to the caller
       local.removeAllListeners();
-      subscriber.disconnect();
     },
   };
 }

@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config.js';
-import { type RateLimitDecision, type RateLimiter, rateLimiterOver } from './rate-limiter.js';
+import { type RateLimitDecision, type RateLimiter, rateLimiterOver, slidingWindowMemoryLimiter } from './rate-limiter.js';
+
+/*
+ * Redis holds counters only, so an outage must not stop the API: while Redis does not answer,
+ * each limiter counts in this instance's memory instead (the same limit, per instance), and goes
+ * back to the shared counters as soon as Redis answers again. The counts made meanwhile are not
+ * copied over: for one window after the outage a client may get up to twice its budget.
+ */
 
 /** Fixed-window counters shared by every instance (rate-limiter-flexible: one atomic command per request). */
 export function redisRateLimiter(redis: Redis, config: RateLimitConfig, keyPrefix: string): RateLimiter {
@@ -11,6 +18,9 @@ export function redisRateLimiter(redis: Redis, config: RateLimitConfig, keyPrefi
     duration: config.windowSeconds,
     keyPrefix,
     useRedisPackage: false,
+    // Not even a command while the connection is not ready: the insurance answers at once.
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ points: config.points, duration: config.windowSeconds, keyPrefix: `${keyPrefix}:local` }),
   });
   return rateLimiterOver(backend, config);
 }
@@ -43,8 +53,17 @@ export function redisSlidingWindowLimiter(
 ): RateLimiter {
   const limit = config.points;
   const windowMs = config.windowSeconds * 1000;
+  const insurance = slidingWindowMemoryLimiter(config, now);
   let sequence = 0;
   const run = async (key: string, count: boolean): Promise<RateLimitDecision> => {
+    if (redis.status !== 'ready') return count ? insurance.consume(key) : insurance.peek(key);
+    try {
+      return await runInRedis(key, count);
+    } catch {
+      return count ? insurance.consume(key) : insurance.peek(key);
+    }
+  };
+  const runInRedis = async (key: string, count: boolean): Promise<RateLimitDecision> => {
     const t = now();
     const member = `${t}-${process.pid}-${++sequence}-${Math.random().toString(36).slice(2, 8)}`;
     const [allowed, used, oldest] = (await redis.eval(

@@ -1,4 +1,5 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError } from '../db/database.js';
 import { AppError, type FieldIssue } from '../lib/errors.js';
 import { patternMessage } from '../lib/patterns.js';
 
@@ -47,9 +48,23 @@ function describeAjvIssue(issue: AjvIssue): { field: string; message: string } {
   }
 }
 
+/** Seconds a client is asked to wait (Retry-After) when the database is unreachable: the pool reconnects on the next request. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** The error itself or one of its causes, when it is a lost or unreachable database. */
+function databaseUnavailable(error: unknown): DatabaseUnavailableError | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof DatabaseUnavailableError) return e;
+  }
+  return null;
+}
+
 /** Turns whatever a handler or Fastify threw into the one error type the surfaces render. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (databaseUnavailable(error)) {
+    return new AppError('UNAVAILABLE', 'Service unavailable', { cause: error, meta: { retryAfter: DATABASE_RETRY_AFTER_SECONDS } });
+  }
   const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
   if (fastifyError.validation) {
     const seen = new Set<string>();
@@ -94,4 +109,23 @@ export function toAppError(error: unknown): AppError {
     return AppError.validation([{ field: 'request', message: fastifyError.message }]);
   }
   return new AppError('INTERNAL', 'Internal server error', { cause: error });
+}
+
+/**
+ * The error handler of a surface: renders the AppError in that surface's envelope, tells a
+ * client to come back later on a 503 (Retry-After), and logs server faults. A dependency that is
+ * down is logged as one warning line without a stack: it is not a bug, and an outage would
+ * otherwise fill the log with the same stack trace per request.
+ */
+export function appErrorHandler(render: (error: AppError) => unknown) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appError = toAppError(error);
+    if (appError.code === 'UNAVAILABLE') {
+      const cause = databaseUnavailable(error);
+      request.log.warn({ reason: cause?.reason, detail: cause?.message }, 'request failed: a dependency is unavailable');
+      const retryAfter = appError.meta.retryAfter;
+      if (typeof retryAfter === 'number') reply.header('Retry-After', retryAfter);
+    } else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(appError.status).send(render(appError));
+  };
 }

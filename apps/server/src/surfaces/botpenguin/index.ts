@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
-import { toAppError } from '../../plugins/errors.js';
+import { appErrorHandler } from '../../plugins/errors.js';
 import { extractBotPenguinToken } from './auth.js';
 import { renderBotPenguinError } from './envelope.js';
 
@@ -21,11 +21,7 @@ export interface BotPenguinSurfaceOptions {
 export const botPenguinSurface = fp<BotPenguinSurfaceOptions>(
   async (scope: FastifyInstance, options) => {
     scope.addHook('onRequest', apiGuard({ ...options, extractToken: extractBotPenguinToken }));
-    scope.setErrorHandler((error, request, reply) => {
-      const appError = toAppError(error);
-      if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-      reply.code(appError.status).send(renderBotPenguinError(appError));
-    });
+    scope.setErrorHandler(appErrorHandler(renderBotPenguinError));
     scope.setNotFoundHandler((request, reply) => {
       const error = new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`);
       reply.code(404).send(renderBotPenguinError(error));

@@ -6,7 +6,7 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
-import { toAppError } from '../../plugins/errors.js';
+import { appErrorHandler } from '../../plugins/errors.js';
 import { extractPollyBotToken } from './auth.js';
 import { renderPollyBotError } from './envelope.js';
 
@@ -29,11 +29,7 @@ export const pollyBotSurface = fp<PollyBotSurfaceOptions>(
   async (scope: FastifyInstance, options) => {
     scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
     scope.addHook('onRequest', apiGuard({ ...options, extractToken: extractPollyBotToken }));
-    scope.setErrorHandler((error, request, reply) => {
-      const appError = toAppError(error);
-      if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-      reply.code(appError.status).send(renderPollyBotError(appError));
-    });
+    scope.setErrorHandler(appErrorHandler(renderPollyBotError));
     scope.setNotFoundHandler((request, reply) => {
       reply
         .code(404)

@@ -29,7 +29,7 @@ import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.serv
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
-import { appErrorHandler } from './plugins/errors.js';
+import { appErrorHandler, notFoundHandler } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
@@ -123,26 +123,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }
   });
 
-  app.setErrorHandler(
-    appErrorHandler((appError) => ({
-      error: {
-        code: appError.code,
-        // 5xx details stay in the log
-        message:
-          appError.code === 'INTERNAL'
-            ? 'Internal server error'
-            : appError.code === 'UNAVAILABLE'
-              ? 'Service unavailable'
-              : appError.message,
-        issues: appError.issues,
-      },
-    })),
-  );
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .send({ error: { code: 'NOT_FOUND', message: `Route ${request.method} ${request.url.split('?')[0]} not found`, issues: [] } });
+  // Outside the vendor surfaces (the widget API, unknown routes): leadbox's own envelope.
+  const renderNative = (appError: AppError) => ({
+    error: {
+      code: appError.code,
+      // 5xx details stay in the log
+      message:
+        appError.code === 'INTERNAL' ? 'Internal server error' : appError.code === 'UNAVAILABLE' ? 'Service unavailable' : appError.message,
+      issues: appError.issues,
+    },
   });
+  app.setErrorHandler(appErrorHandler(renderNative));
+  app.setNotFoundHandler(notFoundHandler(renderNative));
 
   await registerOpenApi(app, config.publicUrl);
 

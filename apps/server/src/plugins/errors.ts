@@ -129,3 +129,9 @@ export function appErrorHandler(render: (error: AppError) => unknown) {
     return reply.code(appError.status).send(render(appError));
   };
 }
+
+/** The not-found handler of a surface: an unknown route is a 404 in that surface's envelope. */
+export function notFoundHandler(render: (error: AppError) => unknown) {
+  return (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(404).send(render(new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`)));
+}

@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { setRateLimitHeaders } from '../../plugins/api-guard.js';
-import { toAppError } from '../../plugins/errors.js';
+import { appErrorHandler } from '../../plugins/errors.js';
 import { errorResponses, ok, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
 import { login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
 
@@ -26,11 +26,7 @@ export interface AuthRoutesOptions {
 
 /** Agents sign in to the panel: an HttpOnly, SameSite=Lax session cookie plus a CSRF token. */
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, limiters, secureCookie }) => {
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    reply.code(appError.status).send(renderPollyBotError(appError));
-  });
+  app.setErrorHandler(appErrorHandler(renderPollyBotError));
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: secureCookie };
 
   app.post(

@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
-import { appErrorHandler } from '../../plugins/errors.js';
+import { appErrorHandler, notFoundHandler } from '../../plugins/errors.js';
 import { extractBotPenguinToken } from './auth.js';
 import { renderBotPenguinError } from './envelope.js';
 
@@ -22,10 +21,7 @@ export const botPenguinSurface = fp<BotPenguinSurfaceOptions>(
   async (scope: FastifyInstance, options) => {
     scope.addHook('onRequest', apiGuard({ ...options, extractToken: extractBotPenguinToken }));
     scope.setErrorHandler(appErrorHandler(renderBotPenguinError));
-    scope.setNotFoundHandler((request, reply) => {
-      const error = new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`);
-      reply.code(404).send(renderBotPenguinError(error));
-    });
+    scope.setNotFoundHandler(notFoundHandler(renderBotPenguinError));
   },
   { name: 'botpenguin-surface' },
 );

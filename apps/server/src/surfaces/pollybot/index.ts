@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
-import { appErrorHandler } from '../../plugins/errors.js';
+import { appErrorHandler, notFoundHandler } from '../../plugins/errors.js';
 import { extractPollyBotToken } from './auth.js';
 import { renderPollyBotError } from './envelope.js';
 
@@ -30,11 +29,7 @@ export const pollyBotSurface = fp<PollyBotSurfaceOptions>(
     scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
     scope.addHook('onRequest', apiGuard({ ...options, extractToken: extractPollyBotToken }));
     scope.setErrorHandler(appErrorHandler(renderPollyBotError));
-    scope.setNotFoundHandler((request, reply) => {
-      reply
-        .code(404)
-        .send(renderPollyBotError(new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`)));
-    });
+    scope.setNotFoundHandler(notFoundHandler(renderPollyBotError));
   },
   { name: 'pollybot-surface' },
 );

@@ -356,7 +356,11 @@ export class ContactStore {
   ): Promise<void> {
     if (events.length === 0) return;
     let sequence = contact.eventSequence;
-    const numbered = events.map((e) => ({ ...e, sequence: (sequence = nextSequence(sequence)) }));
+    const numbered: PendingEvent[] = [];
+    for (const event of events) {
+      sequence = nextSequence(sequence);
+      numbered.push({ ...event, sequence });
+    }
     await recordEvents(this.#db, this.accountId, numbered, this.now);
     if (options.deleted) return;
     await this.#db

@@ -43,3 +43,19 @@ export function jsonObject(postgres: boolean, pairs: Record<string, string>): st
 
 /** A JSON column as returned by the driver: text on SQLite, parsed already on PostgreSQL. */
 export const fromJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+/**
+ * PostgreSQL: the current transaction snapshot, as text to keep in a job's parameters; null on
+ * SQLite (one writer at a time: what is committed when a request is handled is all there is).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: works on any schema
+export async function currentSnapshot(db: Kysely<any>): Promise<string | null> {
+  if (!isPostgres(db)) return null;
+  const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db);
+  return rows[0]?.snapshot ?? null;
+}
+
+/** True for the rows whose creating transaction (`created_xid`) had committed in `snapshot`. */
+export function createdIn(snapshot: string): RawBuilder<boolean> {
+  return sql<boolean>`pg_visible_in_snapshot(created_xid, ${snapshot}::pg_snapshot)`;
+}

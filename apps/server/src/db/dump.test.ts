@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { buildApp } from '../app.js';
 import { createAccount } from '../modules/accounts/accounts.service.js';
 import { call, createTestDatabase, describeEachDialect, randomUuid, type TestDatabase, testConfig } from '../testing/harness.js';
-import { DUMP_TABLES, DumpError, dumpDatabase, restoreDatabase } from './dump.js';
+import { DUMP_TABLES, DumpError, dumpDatabase, LOCAL_COLUMNS, restoreDatabase } from './dump.js';
 import type { DB } from './schema.js';
 
 async function tableRows(db: Kysely<DB>) {
@@ -13,7 +13,10 @@ async function tableRows(db: Kysely<DB>) {
     // biome-ignore lint/suspicious/noExplicitAny: every table
     let q = (db as Kysely<any>).selectFrom(table).selectAll();
     for (const column of key) q = q.orderBy(column);
-    out[table] = await q.execute();
+    // Local columns (the creating transaction) differ by design between two databases.
+    out[table] = (await q.execute()).map((row: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(row).filter(([column]) => !LOCAL_COLUMNS.has(column))),
+    );
   }
   return out;
 }

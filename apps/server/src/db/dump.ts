@@ -25,6 +25,12 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'jobRejects', key: ['accountId', 'jobId', 'seq'] },
 ];
 
+/**
+ * Columns that mean something only in the database they are in: left out of a dump, so the
+ * restoring database sets its own default (`created_xid`: the restoring transaction).
+ */
+export const LOCAL_COLUMNS: ReadonlySet<string> = new Set(['createdXid']);
+
 export const DUMP_FORMAT = 'leadbox-dump';
 const BATCH = 1000;
 
@@ -48,7 +54,10 @@ export async function* dumpDatabase(db: Kysely<DB>): AsyncGenerator<string> {
       }
       for (const column of key) query = query.orderBy(column);
       const rows = (await query.limit(BATCH).execute()) as Row[];
-      for (const row of rows) yield JSON.stringify({ t: table, r: row });
+      for (const row of rows) {
+        for (const column of LOCAL_COLUMNS) delete row[column];
+        yield JSON.stringify({ t: table, r: row });
+      }
       if (rows.length < BATCH) break;
       const lastRow = rows[rows.length - 1] as Row;
       after = key.map((column) => lastRow[column]);

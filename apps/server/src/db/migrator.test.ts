@@ -32,6 +32,7 @@ describe('migrations', () => {
         '0008-jobs',
         '0009-search-trigger',
         '0010-event-sequence',
+        '0011-created-xid',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007-agent-sessions.js';
 import * as m0008 from './migrations/0008-jobs.js';
 import * as m0009 from './migrations/0009-search-trigger.js';
 import * as m0010 from './migrations/0010-event-sequence.js';
+import * as m0011 from './migrations/0011-created-xid.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008-jobs': m0008,
   '0009-search-trigger': m0009,
   '0010-event-sequence': m0010,
+  '0011-created-xid': m0011,
 };
 
 export interface MigrationReport {

@@ -40,8 +40,8 @@ export function bulkHandler(options: { batch?: number } = {}): JobHandler<BulkPa
       await checkReferences(trx, accountId, params);
       // Counted when the job was queued, outside this step's transaction (on SQLite the step holds
       // the only write lock); a job queued without a total counts here.
-      const total = cursor?.total ?? job.total ?? (await countTarget(trx, accountId, target, params.until));
-      const rows = await nextTargetRows(trx, accountId, target, params.until, cursor?.after ?? null, batch);
+      const total = cursor?.total ?? job.total ?? (await countTarget(trx, accountId, target, params));
+      const rows = await nextTargetRows(trx, accountId, target, params, cursor?.after ?? null, batch);
       const applied = await apply(trx, accountId, params, rows, Date.now());
       const seen = (cursor?.seen ?? 0) + rows.length;
       const last = rows[rows.length - 1];

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
-import { isPostgres } from '../../db/locks.js';
+import { createdIn, isPostgres } from '../../db/dialect.js';
 import type { DB } from '../../db/schema.js';
 import type { ContactRow } from '../contacts/contacts.repository.js';
 import { type ContactFilter, contactFilterConditions, DRIVE_AT_MOST, type FilterPlan } from '../contacts/contacts-search.repository.js';
@@ -44,11 +44,17 @@ function targetConditions(eb: ExpressionBuilder<DB, 'contacts'>, target: { filte
   return contactFilterConditions(eb, target.filter, postgres, plan);
 }
 
-/** How many contacts of the account the target holds, among those created up to `until`. */
-export async function countTarget(db: Db, accountId: string, target: BulkTarget, until: number): Promise<number> {
+/** Which contacts a job may act on: created up to `until`, and on PostgreSQL committed in `snapshot`. */
+export interface Snapshot {
+  until: number;
+  snapshot?: string;
+}
+
+/** How many contacts of the account the target holds, among those of the snapshot. */
+export async function countTarget(db: Db, accountId: string, target: BulkTarget, scope: Snapshot): Promise<number> {
   if ('ids' in target) {
     if (target.ids.length === 0) return 0;
-    const row = await listedRows(db, accountId, target.ids, until)
+    const row = await listedRows(db, accountId, target.ids, scope)
       .clearSelect()
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst();
@@ -60,7 +66,8 @@ export async function countTarget(db: Db, accountId: string, target: BulkTarget,
     .selectFrom('contacts')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('accountId', '=', accountId)
-    .where('createdAt', '<=', until)
+    .where('createdAt', '<=', scope.until)
+    .$if(scope.snapshot !== undefined, (q) => q.where(createdIn(scope.snapshot as string)))
     .where((eb) => eb.and(targetConditions(eb, target, postgres, plan)))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
@@ -70,13 +77,14 @@ export async function countTarget(db: Db, accountId: string, target: BulkTarget,
  * Listed contacts (at most 1,000), found by primary key and walked in id order. The `+` keeps the
  * creation index out of it: walking that would read every contact of the account at each step.
  */
-export function listedRows(db: Db, accountId: string, ids: readonly string[], until: number) {
+export function listedRows(db: Db, accountId: string, ids: readonly string[], scope: Snapshot) {
   return db
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
     .where('id', 'in', [...ids])
-    .where(sql<number>`+${sql.ref('createdAt')}`, '<=', until);
+    .where(sql<number>`+${sql.ref('createdAt')}`, '<=', scope.until)
+    .$if(scope.snapshot !== undefined, (q) => q.where(createdIn(scope.snapshot as string)));
 }
 
 /**
@@ -87,13 +95,13 @@ export async function nextTargetRows(
   db: Db,
   accountId: string,
   target: BulkTarget,
-  until: number,
+  scope: Snapshot,
   after: WalkPosition | null,
   limit: number,
 ): Promise<ContactRow[]> {
   if ('ids' in target) {
     if (target.ids.length === 0) return [];
-    return listedRows(db, accountId, target.ids, until)
+    return listedRows(db, accountId, target.ids, scope)
       .$if(after !== null, (q) => q.where('id', '>', (after as WalkPosition)[1]))
       .orderBy('id')
       .limit(limit)
@@ -107,7 +115,8 @@ export async function nextTargetRows(
     .selectFrom('contacts')
     .selectAll()
     .where('accountId', '=', accountId)
-    .where('createdAt', '<=', until)
+    .where('createdAt', '<=', scope.until)
+    .$if(scope.snapshot !== undefined, (q) => q.where(createdIn(scope.snapshot as string)))
     .$if(after !== null, (q) =>
       q.where((eb) => eb(eb.refTuple('createdAt', 'id'), '>', eb.tuple((after as WalkPosition)[0], (after as WalkPosition)[1]))),
     )

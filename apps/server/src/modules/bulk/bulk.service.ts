@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { currentSnapshot } from '../../db/dialect.js';
 import type { DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { existingAgentIds } from '../agents/agents.repository.js';
@@ -26,6 +27,8 @@ export interface BulkParams {
   target: { ids: string[] } | { filter: BulkFilterBody };
   /** contacts created after the job was queued are not part of it (a filter is a snapshot in time) */
   until: number;
+  /** PostgreSQL: the snapshot the job was queued in; a contact whose creation had not committed in it is not part of it */
+  snapshot?: string;
 }
 
 type Argument = 'tags' | 'agentId' | 'status' | 'segmentId';
@@ -112,10 +115,12 @@ async function validate(db: Db, accountId: string, body: BulkBody): Promise<Omit
 
 /** Checks the request and queues the job; the caller wakes the runner. */
 export async function startBulkAction(db: Db, actor: Actor, body: BulkBody, now = Date.now()): Promise<JobInfo> {
-  const params: BulkParams = { ...(await validate(db, actor.accountId, body)), until: now };
+  const validated = await validate(db, actor.accountId, body);
+  const snapshot = await currentSnapshot(db);
+  const params: BulkParams = { ...validated, until: now, ...(snapshot ? { snapshot } : {}) };
   // Counted here, a plain read, so the job's first step does not hold the write lock for it and
   // the progress bar has its total from the start.
-  const total = await countTarget(db, actor.accountId, bulkTarget(params), now);
+  const total = await countTarget(db, actor.accountId, bulkTarget(params), params);
   return enqueueJob(db, actor.accountId, { kind: BULK_KIND, params, total, createdBy: actor.agentId ?? null }, now);
 }
 

@@ -95,7 +95,7 @@ describeEachDialect(
     it('finds listed contacts by primary key, not by walking every contact of the account', async () => {
       const { database, a, dialect } = ctx();
       const ids = await seed(ctx(), a, 2);
-      const query = listedRows(database.db, a.customerId, ids, Date.now())
+      const query = listedRows(database.db, a.customerId, ids, { until: Date.now() })
         .where('id', '>', ids[0] as string)
         .orderBy('id')
         .limit(3)
@@ -251,6 +251,24 @@ describeEachDialect(
       assert.equal(done.processed, 8);
       for (const id of late.filter((id) => !doomed.includes(id)))
         assert.deepEqual((await user(ctx(), a, id)).profile.userDetails.tags, ['late', 'seen']);
+    });
+
+    it('a filter job acts on exactly the contacts committed when it was queued: a creation still in flight is left out', async (t) => {
+      const { a, database, dialect } = ctx();
+      if (dialect !== 'postgres') return t.skip('SQLite runs one writer at a time: no creation is in flight while a job is queued');
+      const tag = `snap-${randomUUID().slice(0, 8)}`;
+      await seed(ctx(), a, 4, { tags: [tag] });
+      // A creation whose request came in a minute before the bulk request, and which commits after it.
+      const inFlight = await database.db.startTransaction().execute();
+      const [late] = await new ContactStore(inFlight, a.customerId, Date.now() - 60_000).create([{ name: 'In flight', tags: [tag] }]);
+      const job = await start(ctx(), a, { action: 'tag', tags: ['snapped'], target: byTag(tag) });
+      await inFlight.commit().execute();
+      await runJobs(ctx());
+      const done = await finished(ctx(), a, job);
+      assert.equal(done.total, 4);
+      assert.equal(done.processed, 4);
+      assert.deepEqual(done.counts, { changed: 4, unchanged: 0 });
+      assert.deepEqual((await user(ctx(), a, late as string)).profile.userDetails.tags, [tag], 'not acted on');
     });
 
     it('stops with a reason when the group is deleted while the job runs', async () => {

@@ -14,6 +14,7 @@ const POLL_MS = 500;
 
 const FIELDS = [
   { value: 'ignore', label: "Don't import" },
+  { value: 'id', label: 'Contact id (an export of leadbox: updates that contact)' },
   { value: 'name', label: 'Name' },
   { value: 'email', label: 'Email' },
   { value: 'phone', label: 'Phone' },

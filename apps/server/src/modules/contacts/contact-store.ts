@@ -91,9 +91,9 @@ export class ContactStore {
     return row ? toContactWithRelations(row) : undefined;
   }
 
-  /** The contacts an import matches on: by phone key or lower-cased email, oldest first. */
-  async lockMatching(phoneKeys: readonly string[], emailsLower: readonly string[]): Promise<Contact[]> {
-    const ids = new Set<string>();
+  /** The contacts an import matches on: by id, phone key or lower-cased email, oldest first. */
+  async lockMatching(contactIds: readonly string[], phoneKeys: readonly string[], emailsLower: readonly string[]): Promise<Contact[]> {
+    const ids = new Set<string>(contactIds);
     for (const [column, values] of [
       ['phoneKey', phoneKeys],
       ['emailLower', emailsLower],

@@ -7,6 +7,8 @@ import { type Attribute, cleanTags, LIMITS, type Phone } from '../contacts/conta
 
 /** One contact to import, as `importContacts` takes it. */
 export interface ImportRow {
+  /** a leadbox contact id (an exported file's `id`): matched before the phone and the email */
+  id?: string;
   name?: string;
   email?: string;
   phone?: Phone;
@@ -14,10 +16,12 @@ export interface ImportRow {
   attributes?: Attribute[];
 }
 
-export type Field = { kind: 'name' | 'email' | 'phone' | 'prefix' | 'tags' | 'attributes' | 'ignore' } | { kind: 'attribute'; key: string };
+export type Field =
+  | { kind: 'id' | 'name' | 'email' | 'phone' | 'prefix' | 'tags' | 'attributes' | 'ignore' }
+  | { kind: 'attribute'; key: string };
 
-export const FIELD_HELP = 'name, email, phone, prefix, tags, attributes, attribute:KEY or ignore';
-const SIMPLE = ['name', 'email', 'phone', 'prefix', 'tags', 'attributes', 'ignore'] as const;
+export const FIELD_HELP = 'id, name, email, phone, prefix, tags, attributes, attribute:KEY or ignore';
+const SIMPLE = ['id', 'name', 'email', 'phone', 'prefix', 'tags', 'attributes', 'ignore'] as const;
 /** Column names that mean a field without a --map (compared without case, spaces, "_" or "-"). */
 const ALIASES: Record<string, 'name' | 'prefix'> = { userprovidedname: 'name', dialcode: 'prefix' };
 
@@ -69,6 +73,7 @@ export function mapColumns(columns: readonly string[], mappings: ReadonlyMap<str
 export type RowResult = { row: ImportRow; reason?: undefined } | { reason: string; row?: undefined };
 
 interface Candidate {
+  id: string;
   name: string;
   email: string;
   phone: string;
@@ -81,7 +86,7 @@ const text = (value: unknown): string => (value == null ? '' : typeof value === 
 
 /** A CSV row or a flat JSON object, read through the column map. */
 export function flatRow(cells: Readonly<Record<string, unknown>>, map: ColumnMap): RowResult {
-  const c: Candidate = { name: '', email: '', phone: '', prefix: '', tags: [], attributes: [] };
+  const c: Candidate = { id: '', name: '', email: '', phone: '', prefix: '', tags: [], attributes: [] };
   const problems: string[] = [];
   for (const [column, field] of map.fields) {
     const value = cells[column];
@@ -118,6 +123,7 @@ export function apiShapeRow(value: unknown): RowResult {
   if (d.tags !== undefined && !(Array.isArray(d.tags) && d.tags.every((t) => typeof t === 'string')))
     problems.push('tags: must be a list of strings');
   const c: Candidate = {
+    id: text((value as { _id?: unknown })._id),
     name: text(d.userProvidedName) || text(d.name),
     email: text(contact.email),
     phone: text(contact.phone?.number),
@@ -151,6 +157,7 @@ function readAttributes(value: unknown): Attribute[] | null {
 }
 
 const matches = (p: { pattern: string }, value: string) => new RegExp(p.pattern).test(value);
+const OBJECT_ID = new RegExp(PATTERNS.objectId.pattern);
 
 /**
  * The /inbox/users/import rules. A file's phone may be written loosely (`+91 98765-43210`,
@@ -159,6 +166,8 @@ const matches = (p: { pattern: string }, value: string) => new RegExp(p.pattern)
  */
 function check(c: Candidate, problems: string[], strictPhone: boolean): RowResult {
   const row: ImportRow = {};
+  // Another system's ids (not leadbox's 24 hex digits) are no error: they just match nothing.
+  if (OBJECT_ID.test(c.id)) row.id = c.id.toLowerCase();
   if (c.name) {
     if (c.name.length > LIMITS.nameLength) problems.push(`name: must be at most ${LIMITS.nameLength} characters`);
     row.name = c.name;

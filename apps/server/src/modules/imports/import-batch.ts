@@ -4,12 +4,12 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { phoneKey } from '../../lib/phone.js';
-import { findRowsByEmails, findRowsByPhoneKeys } from '../contacts/contacts.repository.js';
+import { findContactRows, findRowsByEmails, findRowsByPhoneKeys } from '../contacts/contacts.repository.js';
 import type { ImportRow } from './contact-rows.js';
 
 /**
  * For "skip duplicates": which rows `importContacts` would merge into a contact that existed
- * before this import. The same matching as the import (phone, then email, rows of one batch
+ * before this import. The same matching as the import (id, phone, then email, rows of one batch
  * matching each other); `createdHere` says which contacts this import itself created.
  */
 export async function existedBefore(
@@ -21,7 +21,10 @@ export async function existedBefore(
   const keys = rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number));
   const emails = rows.map((r) => r.email?.toLowerCase() ?? null);
   const present = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))];
+  const byId = await findContactRows(db, accountId, present(rows.map((r) => r.id ?? null)));
+  const known = new Set(byId.map((f) => f.id));
   const found = [
+    ...byId,
     ...(await findRowsByPhoneKeys(db, accountId, present(keys))),
     ...(await findRowsByEmails(db, accountId, present(emails))),
   ].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
@@ -34,10 +37,13 @@ export async function existedBefore(
     if (email && !byEmail.has(email)) byEmail.set(email, id);
   };
   for (const f of found) index(f.phoneKey, f.emailLower, f.id);
-  return rows.map((_, i) => {
+  return rows.map((row, i) => {
     const key = keys[i] ?? null;
     const email = emails[i] ?? null;
-    const match = (key ? byPhone.get(key) : undefined) ?? (email ? byEmail.get(email) : undefined);
+    const match =
+      (row.id && known.has(row.id) ? row.id : undefined) ??
+      (key ? byPhone.get(key) : undefined) ??
+      (email ? byEmail.get(email) : undefined);
     const existed = match !== undefined && match !== NEW && before.has(match);
     if (!existed) index(key, email, match ?? NEW);
     return existed;

@@ -115,6 +115,36 @@ describeEachDialect(
       ]);
     });
 
+    it('an exported file imported again changes nothing and creates nothing: rows match on the id column first', async () => {
+      const t = runTag();
+      const { a } = ctx();
+      await importContacts(ctx().database.db, a.customerId, {
+        rows: [
+          { name: `Only a name ${t}`, tags: [t] },
+          { name: `Only a name ${t}`, tags: [t] },
+          { name: `Mail ${t}`, email: `mail.${t}@x.test`, tags: [t], attributes: [{ key: 'plan', value: 'pro' }] },
+          { name: `Phone ${t}`, phone: { number: '5550199', prefix: '1' }, tags: [t, 'vip'] },
+        ],
+      });
+      const before = await find(t);
+      assert.equal(before.length, 4);
+      const exported = await call(ctx().app, 'POST', '/api/v1/contacts/export', {
+        token: a.token,
+        body: { tags: [t], applicableFilters: ['tags'] },
+      });
+      assert.equal(exported.statusCode, 200);
+      const id = await start({ csv: exported.body, fileName: 'contacts.csv' });
+      await runImports();
+      const done = await job(id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done));
+      assert.deepEqual(done.counts, { created: 0, updated: 4, skipped: 0 });
+      assert.equal(done.rejected, 0);
+      const after = await find(t);
+      const view = (users: typeof before) =>
+        users.map((u) => ({ id: u._id, details: u.profile.userDetails })).sort((x, y) => x.id.localeCompare(y.id));
+      assert.deepEqual(view(after), view(before), 'the same contacts with the same fields');
+    });
+
     it('reads the stored file a window at a time: records across windows, CRLF cut in two, wide characters, a record wider than the window', async () => {
       const t = runTag();
       const long = `${'note '.repeat(12)}\r\nand more`;
@@ -172,7 +202,7 @@ describeEachDialect(
     it('refuses a mapping or a file it cannot import with a 400, and queues nothing', async () => {
       const before = (await importJobs()).length;
       const cases: [Record<string, unknown>, RegExp][] = [
-        [{ csv: 'name,email\nAnn,ann@x.test\n', mapping: { email: 'mail' } }, /must be one of name, email/],
+        [{ csv: 'name,email\nAnn,ann@x.test\n', mapping: { email: 'mail' } }, /must be one of id, name, email/],
         [{ csv: 'name,email\nAnn,ann@x.test\n', mapping: { 'E-mail': 'email' } }, /no such column \(it has name, email\)/],
         [{ csv: 'first,second\n1,2\n' }, /no column is read as name, email or phone/],
         [{ csv: 'name,email\n\n,\n' }, /has no rows under its header/],

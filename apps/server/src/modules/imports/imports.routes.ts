@@ -12,6 +12,12 @@ import { LIMITS } from '../contacts/contact.js';
 import { emptyRowIssues, type ImportRow, importContacts } from './imports.service.js';
 
 const ImportContact = Type.Object({
+  _id: Type.Optional(
+    Type.String({
+      pattern: PATTERNS.objectId.pattern,
+      description: "a contact's id, as GET /inbox/users/{id} returns it: the row updates that contact (before matching by phone or email)",
+    }),
+  ),
   profile: Type.Object({
     userDetails: Type.Object({
       userProvidedName: Type.Optional(Type.String({ maxLength: LIMITS.nameLength })),
@@ -50,7 +56,9 @@ function toImportRow(raw: unknown): ImportRow {
   const d = ((raw as Partial<ImportContact> | null)?.profile?.userDetails ?? {}) as Partial<ImportContact['profile']['userDetails']>;
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : undefined);
   const number = text(d.contact?.phone?.number);
+  const id = text((raw as Partial<ImportContact> | null)?._id)?.toLowerCase();
   return {
+    ...(id ? { id } : {}),
     name: text(d.userProvidedName) ?? text(d.name),
     email: text(d.contact?.email),
     phone: number ? { number, prefix: text(d.contact?.phone?.prefix)?.replace(/^\+/, '') ?? null } : undefined,

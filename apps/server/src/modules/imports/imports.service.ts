@@ -54,9 +54,10 @@ const keysOf = (w: Working) => ({
 });
 
 /**
- * Imports contacts in one transaction: a row updates the contact with the same phone (dial code
- * and number), else the one with the same email (case-insensitive), else creates one; rows that
- * match each other in the same request merge. Nothing is written unless every row is valid.
+ * Imports contacts in one transaction: a row updates the contact with its id (an id of no contact
+ * of the account matches nothing), else the one with the same phone (dial code and number), else
+ * the one with the same email (case-insensitive), else creates one; rows that match each other in
+ * the same request merge. Nothing is written unless every row is valid.
  */
 export async function importContacts(
   db: Kysely<DB>,
@@ -77,9 +78,11 @@ export async function importContacts(
       await lockKey(trx, `import:${accountId}`);
       const keys = [...new Set(input.rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number)).filter((k): k is string => k !== null))];
       const emails = [...new Set(input.rows.map((r) => r.email?.toLowerCase()).filter((e): e is string => Boolean(e)))];
+      const ids = [...new Set(input.rows.map((r) => r.id).filter((id): id is string => Boolean(id)))];
       const store = new ContactStore(trx, accountId, now);
-      const existing = await store.lockMatching(keys, emails);
+      const existing = await store.lockMatching(ids, keys, emails);
 
+      const byId = new Map<string, Working>();
       const byPhone = new Map<string, Working>();
       const byEmail = new Map<string, Working>();
       const index = (w: Working) => {
@@ -88,16 +91,10 @@ export async function importContacts(
         if (k.emailLower && !byEmail.has(k.emailLower)) byEmail.set(k.emailLower, w);
       };
       for (const c of existing) {
-        index({
-          id: c.id,
-          current: c,
-          name: c.name,
-          email: c.email,
-          phone: c.phone,
-          tags: c.tags,
-          attributes: c.attributes,
-          touched: false,
-        });
+        const { id, name, email, phone, tags, attributes } = c;
+        const w: Working = { id, current: c, name, email, phone, tags, attributes, touched: false };
+        byId.set(c.id, w);
+        index(w);
       }
 
       const result: ImportResult = { created: 0, updated: 0, rows: [] };
@@ -106,7 +103,11 @@ export async function importContacts(
       input.rows.forEach((incoming, i) => {
         const key = phoneKey(incoming.phone?.prefix, incoming.phone?.number);
         const email = incoming.email?.toLowerCase();
-        let w = (key ? byPhone.get(key) : undefined) ?? (email ? byEmail.get(email) : undefined);
+        // The contact's own id first (an exported file read back), then the phone, then the email.
+        let w =
+          (incoming.id ? byId.get(incoming.id) : undefined) ??
+          (key ? byPhone.get(key) : undefined) ??
+          (email ? byEmail.get(email) : undefined);
         if (!w) {
           w = { id: newObjectId(now), current: null, name: null, email: null, phone: null, tags: [], attributes: [], touched: false };
           result.created++;

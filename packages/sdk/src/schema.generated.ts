@@ -951,6 +951,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     createSegment: {
@@ -1087,6 +1110,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1268,6 +1314,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     deleteSegment: {
@@ -1367,6 +1436,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1529,6 +1621,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     removeSegmentUsers: {
@@ -1649,6 +1764,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1845,6 +1983,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     upsertLead: {
@@ -1976,6 +2137,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2215,6 +2399,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     updateUserStatus: {
@@ -2329,6 +2536,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2510,6 +2740,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2752,6 +3005,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     importUsers: {
@@ -2768,6 +3044,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description a contact's id, as GET /inbox/users/{id} returns it: the row updates that contact (before matching by phone or email) */
+                    _id?: string;
                     profile: {
                         userDetails: {
                             userProvidedName?: string;
@@ -2908,6 +3186,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     login: {
@@ -3006,6 +3307,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3128,6 +3447,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     logout: {
@@ -3207,6 +3544,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3314,6 +3669,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3443,6 +3816,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     revokeToken: {
@@ -3527,6 +3918,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3669,6 +4078,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getJob: {
@@ -3776,6 +4203,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3915,6 +4360,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getJobRejects: {
@@ -4009,6 +4472,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     startImport: {
@@ -4024,7 +4505,7 @@ export interface operations {
                     /** @description the whole file, UTF-8 text; the first line names the columns */
                     csv: string;
                     /**
-                     * @description column -> field: name, email, phone, prefix, tags, attributes, attribute:KEY or ignore. Columns not listed are read by their name (`email`, `Phone`, `userProvidedName`…) or ignored
+                     * @description column -> field: id, name, email, phone, prefix, tags, attributes, attribute:KEY or ignore. Columns not listed are read by their name (`email`, `Phone`, `userProvidedName`…) or ignored
                      * @default {}
                      */
                     mapping: {
@@ -4137,6 +4618,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4269,6 +4768,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4463,6 +4980,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     countContacts: {
@@ -4598,6 +5133,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     listAgents: {
@@ -4687,6 +5240,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4858,6 +5429,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     deleteAgent: {
@@ -4995,6 +5584,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     listLeads: {
@@ -5111,6 +5718,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5276,6 +5901,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getLead: {
@@ -5376,6 +6019,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5547,6 +6208,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     deleteLead: {
@@ -5634,6 +6313,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5768,6 +6465,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5935,6 +6650,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getLeadForChatbot: {
@@ -6036,6 +6769,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6208,6 +6959,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     deleteLeadForChatbot: {
@@ -6296,6 +7065,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6428,6 +7215,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     replyToChat: {
@@ -6543,6 +7348,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     chatEvents: {
@@ -6613,6 +7436,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6718,6 +7559,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6848,6 +7707,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getLeadCaptureFlow: {
@@ -6944,6 +7821,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7090,6 +7985,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     listWebhooks: {
@@ -7187,6 +8100,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7327,6 +8258,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getWebhook: {
@@ -7424,6 +8373,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7563,6 +8530,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     deleteWebhook: {
@@ -7648,6 +8633,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7763,6 +8766,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7899,6 +8920,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     getWebhookDelivery: {
@@ -7998,6 +9037,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8128,6 +9185,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
     };
     listNotifications: {
@@ -8216,6 +9291,24 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8470,6 +9563,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
         };
     };
     fetchSubscribedWebhooks: {
@@ -8587,6 +9703,29 @@ export interface operations {
             };
             /** @description Default Response */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

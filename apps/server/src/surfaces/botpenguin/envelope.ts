@@ -57,10 +57,11 @@ export function Envelope<T extends TSchema>(data: T, description?: string) {
 
 export const OkEnvelope = Type.Object({ success: Type.Literal(true), message: Type.String(), code: Type.Integer() });
 
-/** The error responses every /inbox route may give. */
+/** The error responses every /inbox route may give (503: the database is unreachable; see Retry-After). */
 export const errorResponses = {
   400: ErrorEnvelope,
   401: ErrorEnvelope,
   404: ErrorEnvelope,
   429: ErrorEnvelope,
+  503: ErrorEnvelope,
 } as const;

@@ -52,17 +52,15 @@ function rateLimited(d: RateLimitDecision): AppError {
 }
 
 /**
- * Authenticates the API token and applies the per-token limit, before the body is read.
- * An address that keeps presenting bad tokens is refused for a while without a lookup.
+ * Authenticates the API token (or panel session) and applies its limit, before the body is read.
+ * A credential that authenticates is never refused for what others sent from its address: only
+ * failures count against the address, and an address over its budget of failures is answered 429
+ * on the failure path alone (behind one proxy or NAT, one client's bad tokens lock no one else
+ * out). CORS preflights (OPTIONS, sent by browsers themselves) carry no credential and never count.
  */
 export function apiGuard(options: GuardOptions) {
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const addressKey = `ip:${request.ip}`;
-    const addressState = await options.failures.peek(addressKey);
-    if (!addressState.allowed) {
-      setRateLimitHeaders(reply, addressState);
-      throw rateLimited(addressState);
-    }
+    if (request.method === 'OPTIONS') return;
     const extracted = options.extractToken(request);
     const cookie = options.sessions ? request.cookies?.[options.sessions.cookieName] : undefined;
     if ('problem' in extracted && extracted.problem === 'missing' && cookie && options.sessions) {
@@ -70,16 +68,25 @@ export function apiGuard(options: GuardOptions) {
     }
     const actor = 'token' in extracted ? await authenticateToken(options.db, extracted.token) : null;
     if (!actor) {
-      const failure = await options.failures.consume(addressKey);
-      setRateLimitHeaders(reply, { ...failure, allowed: true });
       const problem: AuthProblem = 'problem' in extracted ? extracted.problem : 'invalid';
-      throw new AppError('UNAUTHORIZED', AUTH_PROBLEMS[problem], { meta: { problem } });
+      await refuseFailure(options.failures, `ip:${request.ip}`, reply, problem);
     }
-    const decision = await options.limiter.consume(`token:${actor.tokenId}`);
+    const decision = await options.limiter.consume(`token:${(actor as Actor).tokenId}`);
     setRateLimitHeaders(reply, decision);
     if (!decision.allowed) throw rateLimited(decision);
     request.actor = actor;
   };
+}
+
+/** A request without a valid credential: 401, or 429 once its address has failed too often. */
+async function refuseFailure(failures: RateLimiter, addressKey: string, reply: FastifyReply, problem: AuthProblem): Promise<never> {
+  const failure = await failures.consume(addressKey);
+  if (!failure.allowed) {
+    setRateLimitHeaders(reply, failure);
+    throw rateLimited(failure);
+  }
+  setRateLimitHeaders(reply, { ...failure, allowed: true });
+  throw new AppError('UNAUTHORIZED', AUTH_PROBLEMS[problem], { meta: { problem } });
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

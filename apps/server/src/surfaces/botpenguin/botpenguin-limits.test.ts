@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { newApiToken } from '../../lib/tokens.js';
+import { setAgentPassword } from '../../modules/auth/auth.service.js';
 import { listAccountSegments } from '../../modules/segments/segments.service.js';
 import { createToken } from '../../modules/tokens/tokens.service.js';
 import { authHeaders, call, describeEachDialect, randomUuid, type TestContext } from '../../testing/harness.js';
@@ -111,6 +112,33 @@ describeEachDialect(
       assert.equal((await from('10.0.0.2', bad())).statusCode, 429);
       assertErrorEnvelope(await from('10.0.0.3', bad()), 401);
       assert.equal((await from('10.0.0.4', authHeaders(ctx().a.token))).statusCode, 200);
+    });
+
+    it("never refuses a valid credential for the address's failures: any account's token, and a panel session", async () => {
+      const { a, b, database, app } = ctx();
+      for (let i = 1; i <= 3; i++) await from('10.0.0.6', bad());
+      assert.equal((await from('10.0.0.6', bad())).statusCode, 429, 'the address is slowed');
+      assert.equal((await from('10.0.0.6', authHeaders(a.token))).statusCode, 200);
+      assert.equal((await from('10.0.0.6', authHeaders(b.token))).statusCode, 200);
+      await setAgentPassword(database.db, a.customerId, a.agentId, 'a long enough password');
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'owner@a.test', password: 'a long enough password' },
+        remoteAddress: '10.0.9.1',
+      });
+      const cookie = login.cookies.find((c) => c.name === 'leadbox_session');
+      assert.ok(cookie, login.body);
+      assert.equal((await from('10.0.0.6', { cookie: `leadbox_session=${cookie.value}` })).statusCode, 200);
+      assert.equal((await from('10.0.0.6', bad())).statusCode, 429, 'still slowed for bad tokens');
+    });
+
+    it('never counts OPTIONS preflights as failures', async () => {
+      for (let i = 0; i < 10; i++) {
+        const res = await ctx().app.inject({ method: 'OPTIONS', url: '/inbox/segments', remoteAddress: '10.0.0.7' });
+        assert.notEqual(res.statusCode, 429);
+      }
+      assertErrorEnvelope(await from('10.0.0.7', bad()), 401);
     });
 
     it('does not count successful requests as failures', async () => {

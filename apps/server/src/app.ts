@@ -188,7 +188,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await v1.register(importJobsRoutes, { db, runner: jobs });
       await v1.register(exportsRoutes, { db });
       await v1.register(bulkRoutes, { db, runner: jobs });
-      await v1.register(agentsRoutes, { db });
+      await v1.register(agentsRoutes, { db, bus });
       await v1.register(leadsRoutes, { db });
       await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });
       await v1.register(botsRoutes, { db, publicUrl: config.publicUrl });

@@ -244,7 +244,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API tokens */
+        /** List API tokens (an agent who is not an owner sees those it created) */
         get: operations["listTokens"];
         put?: never;
         /** Create an API token */
@@ -445,7 +445,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an agent: their sessions end and their contacts become unassigned (owners only; not yourself) */
+        /** Remove an agent: their sessions end, their contacts become unassigned and the API tokens they created are revoked (owners only; not yourself) */
         delete: operations["deleteAgent"];
         options?: never;
         head?: never;
@@ -3608,6 +3608,10 @@ export interface operations {
                                 /** @description to the minute */
                                 lastUsedAt: string | null;
                                 revokedAt: string | null;
+                                /** @description the agent who created it (in the panel, or with a token it had created); null: the account's own (first start, the CLI). Removing that agent revokes it. */
+                                createdBy: string | null;
+                                /** @description that agent’s name, while the agent exists */
+                                createdByName: string | null;
                             }[];
                         };
                     };
@@ -3738,6 +3742,10 @@ export interface operations {
                             /** @description to the minute */
                             lastUsedAt: string | null;
                             revokedAt: string | null;
+                            /** @description the agent who created it (in the panel, or with a token it had created); null: the account's own (first start, the CLI). Removing that agent revokes it. */
+                            createdBy: string | null;
+                            /** @description that agent’s name, while the agent exists */
+                            createdByName: string | null;
                             /** @description shown only now */
                             token: string;
                         };
@@ -5472,6 +5480,8 @@ export interface operations {
                         data: {
                             id: string;
                             unassignedContacts: number;
+                            /** @description API tokens the agent had created, revoked now */
+                            revokedTokens: number;
                         };
                     };
                 };

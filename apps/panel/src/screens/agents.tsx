@@ -15,7 +15,11 @@ export function Agents() {
   const [notice, setNotice] = useState('');
 
   const remove = async (agent: AccountAgent) => {
-    if (!window.confirm(`Remove ${agent.name} (${agent.email})? They are signed out at once, and their contacts become unassigned.`))
+    if (
+      !window.confirm(
+        `Remove ${agent.name} (${agent.email})? They are signed out at once, their contacts become unassigned, and the API tokens they created stop working.`,
+      )
+    )
       return;
     setError('');
     setNotice('');
@@ -23,7 +27,12 @@ export function Agents() {
       const { data } = await call(api.DELETE('/api/v1/agents/{id}', { params: { path: { id: agent.id } } }));
       if (agents.status === 'ready') setAgents(agents.data.filter((a) => a.id !== agent.id));
       const freed = data.unassignedContacts;
-      setNotice(`${agent.name} was removed.${freed ? ` ${freed} contact${freed === 1 ? ' is' : 's are'} now unassigned.` : ''}`);
+      const revoked = data.revokedTokens;
+      setNotice(
+        `${agent.name} was removed.${freed ? ` ${freed} contact${freed === 1 ? ' is' : 's are'} now unassigned.` : ''}${
+          revoked ? ` ${revoked} API token${revoked === 1 ? ' they created was' : 's they created were'} revoked.` : ''
+        }`,
+      );
       reload();
     } catch (e) {
       setError(errorMessage(e));

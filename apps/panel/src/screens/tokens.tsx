@@ -77,6 +77,7 @@ export function Tokens() {
                 <th scope="col">Name</th>
                 <th scope="col">Token</th>
                 <th scope="col">Created</th>
+                <th scope="col">Created by</th>
                 <th scope="col">Last used</th>
                 <th scope="col">State</th>
               </tr>
@@ -89,6 +90,7 @@ export function Tokens() {
                     <code>{t.hint}</code>
                   </td>
                   <td data-label="Created">{formatDate(t.createdAt)}</td>
+                  <td data-label="Created by">{t.createdBy ? (t.createdByName ?? 'a removed agent') : 'the account'}</td>
                   <td data-label="Last used">{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'Never'}</td>
                   <td data-label="State">
                     {t.revokedAt ? (

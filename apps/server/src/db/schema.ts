@@ -44,6 +44,8 @@ export interface ApiTokensTable {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** the agent who created it (directly, or with a token it had created); null: the account's own */
+  createdBy: string | null;
 }
 
 export interface ContactsTable {

@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
+import type { LiveBus } from '../../lib/live-bus.js';
 import { PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { ErrorBody, errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
+import { announceRevocations } from '../tokens/tokens.service.js';
 import { AGENT_ROLES, type Agent, addAgent, listAccountAgents, removeAgent } from './agents.service.js';
 
 const tags = ['Agents'];
@@ -20,7 +22,7 @@ const toRecord = (a: Agent) => ({ id: a.id, name: a.name, email: a.email, role: 
 const ownerOnly = { ...errorResponses, 403: ErrorBody, 409: ErrorBody };
 
 /** The account's agents: everyone can list them (for assignment); owners add and remove them. */
-export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
+export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: LiveBus }> = async (app, { db, bus }) => {
   app.get(
     '/agents',
     {
@@ -86,12 +88,17 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async
       schema: {
         tags,
         operationId: 'deleteAgent',
-        summary: 'Remove an agent: their sessions end and their contacts become unassigned (owners only; not yourself)',
+        summary:
+          'Remove an agent: their sessions end, their contacts become unassigned and the API tokens they created are revoked (owners only; not yourself)',
         params: Type.Object({ id: Type.String({ maxLength: 24 }) }),
         response: {
           200: Type.Object({
             success: Type.Literal(true),
-            data: Type.Object({ id: Type.String(), unassignedContacts: Type.Integer() }),
+            data: Type.Object({
+              id: Type.String(),
+              unassignedContacts: Type.Integer(),
+              revokedTokens: Type.Integer({ description: 'API tokens the agent had created, revoked now' }),
+            }),
           }),
           ...ownerOnly,
         },
@@ -99,8 +106,10 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async
     },
     async (request) => {
       const id = request.params.id.toLowerCase();
-      const { unassigned } = await removeAgent(db, actorOf(request), id);
-      return ok({ id, unassignedContacts: unassigned });
+      const actor = actorOf(request);
+      const { unassigned, revokedTokenIds } = await removeAgent(db, actor, id);
+      await announceRevocations(bus, actor.accountId, revokedTokenIds, request.log);
+      return ok({ id, unassignedContacts: unassigned, revokedTokens: revokedTokenIds.length });
     },
   );
 };

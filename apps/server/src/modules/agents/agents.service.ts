@@ -6,7 +6,7 @@ import { newObjectId } from '../../lib/ids.js';
 import { generatePassword, hashPassword, PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { findAccount } from '../accounts/accounts.repository.js';
 import { ContactStore } from '../contacts/contact-store.js';
-import type { Actor } from '../tokens/tokens.service.js';
+import { type Actor, revokeTokensOf } from '../tokens/tokens.service.js';
 import { type AgentRow, deleteAgent, findAgent, findAgentByEmail, insertAgent, listAgents } from './agents.repository.js';
 
 export const AGENT_ROLES = ['owner', 'agent'] as const;
@@ -105,7 +105,16 @@ export async function addAgent(
 }
 
 /** An owner removes another agent: their sessions end and their contacts become unassigned. */
-export async function removeAgent(db: Kysely<DB>, actor: Actor, id: string, now = Date.now()): Promise<{ unassigned: number }> {
+/**
+ * Removes an agent: its sessions end, its contacts become unassigned (each with its
+ * contact.updated) and every API token it created is revoked.
+ */
+export async function removeAgent(
+  db: Kysely<DB>,
+  actor: Actor,
+  id: string,
+  now = Date.now(),
+): Promise<{ unassigned: number; revokedTokenIds: string[] }> {
   const me = await requireOwner(db, actor);
   if (id === me.id) throw new AppError('CONFLICT', "You can't remove yourself; another owner can");
   const result = await db.transaction().execute(async (trx) => {
@@ -113,8 +122,9 @@ export async function removeAgent(db: Kysely<DB>, actor: Actor, id: string, now 
     // Their contacts become unassigned, each with its contact.updated.
     const store = new ContactStore(trx, actor.accountId, now);
     const unassigned = await store.updateEach(await store.lockAssignedTo(id), () => ({ agentId: null }));
+    const revokedTokenIds = await revokeTokensOf(trx, actor.accountId, id, now);
     await deleteAgent(trx, actor.accountId, id);
-    return { unassigned: unassigned.length };
+    return { unassigned: unassigned.length, revokedTokenIds };
   });
   if (!result) throw AppError.notFound('Agent', 'id', id);
   return result;

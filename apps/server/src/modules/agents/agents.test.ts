@@ -1,48 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { call, describeEachDialect, randomUuid, type TestContext } from '../../testing/harness.js';
+import { call, describeEachDialect } from '../../testing/harness.js';
+import { panelSessions as helpers, PASSWORD } from '../../testing/sessions.js';
 import { setAgentPassword } from '../auth/auth.service.js';
 
-const PASSWORD = 'a long enough password';
 const env = { LEADBOX_LOGIN_ADDRESS_LIMIT: '1000', LEADBOX_LOGIN_EMAIL_LIMIT: '1000' };
 const MISSING = 'aaaaaaaaaaaaaaaaaaaaaaaa';
-
-interface Session {
-  cookie: string;
-  csrf: string;
-  agentId: string;
-}
-
-function helpers(ctx: () => TestContext) {
-  let addresses = 0;
-  const signIn = async (email: string, password = PASSWORD): Promise<Session & { status: number }> => {
-    const res = await ctx().app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email, password },
-      remoteAddress: `10.0.2.${++addresses}`,
-    });
-    const cookie = res.cookies.find((c) => c.name === 'leadbox_session');
-    const json = res.json() as { data?: { csrfToken: string; agent: { id: string } } };
-    return {
-      status: res.statusCode,
-      cookie: cookie ? `leadbox_session=${cookie.value}` : '',
-      csrf: json.data?.csrfToken ?? '',
-      agentId: json.data?.agent.id ?? '',
-    };
-  };
-  const as = (s: Session, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) =>
-    call(ctx().app, method, url, { body, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
-  const owner = () => signIn('owner@a.test');
-  const email = (label: string) => `${label}-${randomUuid().slice(0, 8)}@a.test`;
-  const addAgent = async (s: Session, body: Record<string, unknown>) => {
-    const res = await as(s, 'POST', '/api/v1/agents', body);
-    assert.equal(res.statusCode, 201, res.body);
-    return res.json.data as { id: string; email: string; role: string; password?: string };
-  };
-  const list = async (s: Session) => (await as(s, 'GET', '/api/v1/agents')).json.data.agents as { id: string; email: string }[];
-  return { signIn, as, owner, email, addAgent, list };
-}
 
 describeEachDialect(
   'GET /api/v1/agents',
@@ -180,7 +143,7 @@ describeEachDialect(
 
       const res = await h.as(me, 'DELETE', `/api/v1/agents/${gone.id}`);
       assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json, { success: true, data: { id: gone.id, unassignedContacts: 1 } });
+      assert.deepEqual(res.json, { success: true, data: { id: gone.id, unassignedContacts: 1, revokedTokens: 0 } });
       assert.equal((await h.as(theirSession, 'GET', '/api/v1/auth/me')).statusCode, 401);
       assert.equal((await h.signIn(gone.email)).status, 401);
       assert.equal(

@@ -11,28 +11,57 @@ export async function insertToken(db: Kysely<DB>, row: TokenRow): Promise<void> 
 export async function findActiveTokenByHash(
   db: Kysely<DB>,
   tokenHash: string,
-): Promise<Pick<TokenRow, 'accountId' | 'id' | 'lastUsedAt'> | undefined> {
+): Promise<Pick<TokenRow, 'accountId' | 'id' | 'lastUsedAt' | 'createdBy'> | undefined> {
   return db
     .selectFrom('apiTokens')
-    .select(['accountId', 'id', 'lastUsedAt'])
+    .select(['accountId', 'id', 'lastUsedAt', 'createdBy'])
     .where('tokenHash', '=', tokenHash)
     .where('revokedAt', 'is', null)
     .executeTakeFirst();
 }
 
-export async function listTokens(db: Kysely<DB>, accountId: string): Promise<TokenRow[]> {
-  return db.selectFrom('apiTokens').selectAll().where('accountId', '=', accountId).orderBy('createdAt').orderBy('id').execute();
+/** The account's tokens (only those `createdBy` created, when given), with their creator's name. */
+export async function listTokens(
+  db: Kysely<DB>,
+  accountId: string,
+  createdBy?: string,
+): Promise<(TokenRow & { createdByName: string | null })[]> {
+  return db
+    .selectFrom('apiTokens as t')
+    .leftJoin('agents as a', (j) => j.onRef('a.accountId', '=', 't.accountId').onRef('a.id', '=', 't.createdBy'))
+    .selectAll('t')
+    .select('a.name as createdByName')
+    .where('t.accountId', '=', accountId)
+    .$if(createdBy !== undefined, (q) => q.where('t.createdBy', '=', createdBy as string))
+    .orderBy('t.createdAt')
+    .orderBy('t.id')
+    .execute();
 }
 
-export async function revokeToken(db: Kysely<DB>, accountId: string, id: string, now: number): Promise<boolean> {
+/** Revokes a token (only one `createdBy` created, when given); false when there is no such active token. */
+export async function revokeToken(db: Kysely<DB>, accountId: string, id: string, now: number, createdBy?: string): Promise<boolean> {
   const result = await db
     .updateTable('apiTokens')
     .set({ revokedAt: now })
     .where('accountId', '=', accountId)
     .where('id', '=', id)
     .where('revokedAt', 'is', null)
+    .$if(createdBy !== undefined, (q) => q.where('createdBy', '=', createdBy as string))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** Revokes every active token an agent created; returns their ids. */
+export async function revokeTokensCreatedBy(db: Kysely<DB>, accountId: string, agentId: string, now: number): Promise<string[]> {
+  const rows = await db
+    .updateTable('apiTokens')
+    .set({ revokedAt: now })
+    .where('accountId', '=', accountId)
+    .where('createdBy', '=', agentId)
+    .where('revokedAt', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export async function touchToken(db: Kysely<DB>, accountId: string, id: string, now: number): Promise<void> {

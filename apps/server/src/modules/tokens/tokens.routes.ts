@@ -6,7 +6,7 @@ import type { LiveBus } from '../../lib/live-bus.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
-import { createToken, listAccountTokens, revokeAccountToken, TOKEN_REVOKED_CHANNEL, type TokenInfo } from './tokens.service.js';
+import { announceRevocations, createTokenFor, listTokensFor, revokeTokenFor, type TokenInfo } from './tokens.service.js';
 
 const tags = ['API tokens'];
 const Token = Type.Object({
@@ -16,6 +16,11 @@ const Token = Type.Object({
   createdAt: Type.String(),
   lastUsedAt: Type.Union([Type.String(), Type.Null()], { description: 'to the minute' }),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "the agent who created it (in the panel, or with a token it had created); null: the account's own (first start, the CLI). Removing that agent revokes it.",
+  }),
+  createdByName: Type.Union([Type.String(), Type.Null()], { description: 'that agent’s name, while the agent exists' }),
 });
 const toRecord = (t: TokenInfo) => ({
   id: t.id,
@@ -24,6 +29,8 @@ const toRecord = (t: TokenInfo) => ({
   createdAt: toIso(t.createdAt) as string,
   lastUsedAt: toIso(t.lastUsedAt),
   revokedAt: toIso(t.revokedAt),
+  createdBy: t.createdBy,
+  createdByName: t.createdByName ?? null,
 });
 
 /** The account's API tokens ("More → API Tokens"): the token itself is shown once, at creation. */
@@ -34,14 +41,14 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
       schema: {
         tags,
         operationId: 'listTokens',
-        summary: 'List API tokens',
+        summary: 'List API tokens (an agent who is not an owner sees those it created)',
         response: {
           200: Type.Object({ success: Type.Literal(true), data: Type.Object({ tokens: Type.Array(Token) }) }),
           ...errorResponses,
         },
       },
     },
-    async (request) => ok({ tokens: (await listAccountTokens(db, actorOf(request).accountId)).map(toRecord) }),
+    async (request) => ok({ tokens: (await listTokensFor(db, actorOf(request))).map(toRecord) }),
   );
   app.post(
     '/tokens',
@@ -61,7 +68,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
       },
     },
     async (request, reply) => {
-      const { token, info } = await createToken(db, actorOf(request).accountId, { name: request.body.name });
+      const { token, info } = await createTokenFor(db, actorOf(request), { name: request.body.name });
       return reply.code(201).send(ok({ ...toRecord(info), token }));
     },
   );
@@ -77,12 +84,10 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
       },
     },
     async (request) => {
-      const { accountId } = actorOf(request);
-      await revokeAccountToken(db, accountId, request.params.id);
-      // Other instances drop it from their caches now; if this fails they do within seconds.
-      await bus
-        .publish(TOKEN_REVOKED_CHANNEL, { accountId, id: request.params.id })
-        .catch((error: unknown) => request.log.warn({ err: error }, 'could not announce a token revocation'));
+      const actor = actorOf(request);
+      await revokeTokenFor(db, actor, request.params.id);
+      const { accountId } = actor;
+      await announceRevocations(bus, accountId, [request.params.id], request.log);
       return ok({ id: request.params.id });
     },
   );

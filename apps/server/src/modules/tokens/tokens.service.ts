@@ -3,9 +3,11 @@ import type { DB } from '../../db/schema.js';
 import { perDatabase } from '../../db/scoped.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
+import type { LiveBus } from '../../lib/live-bus.js';
 import { hashApiToken, looksLikeApiToken, newApiToken, tokenHint } from '../../lib/tokens.js';
 import { findAccount } from '../accounts/accounts.repository.js';
-import { findActiveTokenByHash, insertToken, listTokens, revokeToken, touchToken } from './tokens.repository.js';
+import { findAgent } from '../agents/agents.repository.js';
+import { findActiveTokenByHash, insertToken, listTokens, revokeToken, revokeTokensCreatedBy, touchToken } from './tokens.repository.js';
 
 export interface TokenInfo {
   id: string;
@@ -15,6 +17,9 @@ export interface TokenInfo {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** the agent who created it; null: the account's own (first start, the CLI) */
+  createdBy: string | null;
+  createdByName?: string | null;
 }
 
 export interface Actor {
@@ -23,7 +28,12 @@ export interface Actor {
   tokenId: string;
   /** the signed-in agent (panel sessions only) */
   agentId?: string;
+  /** the agent a token request acts for: the one who created the token (absent for the account's own tokens) */
+  tokenCreatedBy?: string;
 }
+
+/** The agent behind a request: signed in, or the creator of its token. */
+export const actingAgentOf = (actor: Actor): string | undefined => actor.agentId ?? actor.tokenCreatedBy;
 
 /** lastUsedAt is written at most once per this interval per token, not on every request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -31,7 +41,7 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 export async function createToken(
   db: Kysely<DB>,
   accountId: string,
-  input: { name?: string },
+  input: { name?: string; createdBy?: string | null },
   now = Date.now(),
 ): Promise<{ token: string; info: TokenInfo }> {
   const name = (input.name ?? 'API token').trim();
@@ -47,6 +57,7 @@ export async function createToken(
     createdAt: now,
     lastUsedAt: null,
     revokedAt: null,
+    createdBy: input.createdBy ?? null,
   };
   await insertToken(db, row);
   const { tokenHash: _, ...info } = row;
@@ -55,6 +66,42 @@ export async function createToken(
 
 export async function listAccountTokens(db: Kysely<DB>, accountId: string): Promise<TokenInfo[]> {
   return (await listTokens(db, accountId)).map(({ tokenHash: _, ...info }) => info);
+}
+
+/**
+ * Whose tokens a request may see and revoke: an owner (or the account's own token) every one, any
+ * other agent only those it created. Returns that agent's id, or undefined for all.
+ */
+async function tokenScope(db: Kysely<DB>, actor: Actor): Promise<string | undefined> {
+  const agentId = actingAgentOf(actor);
+  if (!agentId) return undefined;
+  const agent = await findAgent(db, actor.accountId, agentId);
+  return agent?.role === 'owner' ? undefined : agentId;
+}
+
+/** Creates a token for the agent behind the request (it belongs to that agent's tokens). */
+export async function createTokenFor(db: Kysely<DB>, actor: Actor, input: { name: string }): Promise<{ token: string; info: TokenInfo }> {
+  const created = await createToken(db, actor.accountId, { name: input.name, createdBy: actingAgentOf(actor) ?? null });
+  const agent = created.info.createdBy ? await findAgent(db, actor.accountId, created.info.createdBy) : undefined;
+  return { ...created, info: { ...created.info, createdByName: agent?.name ?? null } };
+}
+
+export async function listTokensFor(db: Kysely<DB>, actor: Actor): Promise<TokenInfo[]> {
+  return (await listTokens(db, actor.accountId, await tokenScope(db, actor))).map(({ tokenHash: _, ...info }) => info);
+}
+
+/** Revokes a token the request may revoke; another agent's reads as unknown (404). */
+export async function revokeTokenFor(db: Kysely<DB>, actor: Actor, id: string, now = Date.now()): Promise<void> {
+  const revoked = await revokeToken(db, actor.accountId, id, now, await tokenScope(db, actor));
+  forgetToken(db, actor.accountId, id);
+  if (!revoked) throw AppError.notFound('Token', 'id', id);
+}
+
+/** Revokes every token an agent created (the agent is being removed); returns their ids, forgotten by this process. */
+export async function revokeTokensOf(db: Kysely<DB>, accountId: string, agentId: string, now = Date.now()): Promise<string[]> {
+  const ids = await revokeTokensCreatedBy(db, accountId, agentId, now);
+  for (const id of ids) forgetToken(db, accountId, id);
+  return ids;
 }
 
 export async function revokeAccountToken(db: Kysely<DB>, accountId: string, id: string, now = Date.now()): Promise<void> {
@@ -67,6 +114,23 @@ export async function revokeAccountToken(db: Kysely<DB>, accountId: string, id: 
 
 /** Live-bus channel on which a revocation reaches every instance's token cache. */
 export const TOKEN_REVOKED_CHANNEL = 'tokens:revoked';
+
+/**
+ * Tells the other instances to drop revoked tokens from their caches now; if the bus fails they
+ * do within TOKEN_CACHE_TTL_MS, so a failure is logged, not thrown.
+ */
+export async function announceRevocations(
+  bus: Pick<LiveBus, 'publish'>,
+  accountId: string,
+  ids: readonly string[],
+  log: { warn(object: object, message: string): void },
+): Promise<void> {
+  for (const id of ids) {
+    await bus
+      .publish(TOKEN_REVOKED_CHANNEL, { accountId, id })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not announce a token revocation'));
+  }
+}
 
 /** Drops a token from this process's cache of the database, so its next use reads it again. */
 export function forgetToken(db: Kysely<DB>, accountId: string, id: string): void {
@@ -85,6 +149,7 @@ const TOKEN_CACHE_SIZE = 10_000;
 interface ActiveToken {
   accountId: string;
   id: string;
+  createdBy: string | null;
   lastUsedAt: number | null;
   readAt: number;
 }
@@ -110,7 +175,7 @@ export async function authenticateToken(db: Kysely<DB>, presented: string, now =
       return null;
     }
     if (activeTokens.size >= TOKEN_CACHE_SIZE) activeTokens.clear();
-    entry = { accountId: row.accountId, id: row.id, lastUsedAt: row.lastUsedAt, readAt: Date.now() };
+    entry = { accountId: row.accountId, id: row.id, createdBy: row.createdBy, lastUsedAt: row.lastUsedAt, readAt: Date.now() };
     // A revocation during the read may have been read as still active: answer from it, but
     // don't keep it.
     if (cache.revocations === seen) activeTokens.set(hash, entry);
@@ -119,5 +184,5 @@ export async function authenticateToken(db: Kysely<DB>, presented: string, now =
     entry.lastUsedAt = now;
     await touchToken(db, entry.accountId, entry.id, now);
   }
-  return { accountId: entry.accountId, tokenId: entry.id };
+  return { accountId: entry.accountId, tokenId: entry.id, ...(entry.createdBy ? { tokenCreatedBy: entry.createdBy } : {}) };
 }

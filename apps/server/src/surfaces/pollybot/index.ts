@@ -1,4 +1,3 @@
-import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
@@ -6,6 +5,7 @@ import type { DB } from '../../db/schema.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { apiGuard, type GuardOptions } from '../../plugins/api-guard.js';
 import { appErrorHandler, notFoundHandler } from '../../plugins/errors.js';
+import { boundedValidatorCompiler } from '../../plugins/validation.js';
 import { extractPollyBotToken } from './auth.js';
 import { renderPollyBotError } from './envelope.js';
 
@@ -17,16 +17,19 @@ export interface PollyBotSurfaceOptions {
   sessions?: GuardOptions['sessions'];
 }
 
-const ajvOptions = { allErrors: true, verbose: true, useDefaults: true, removeAdditional: false, strict: false } as const;
 // Bodies are validated as sent (null must stay null: it clears a field); query strings are text
 // and need numbers coerced.
-const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
-const queryAjv = new Ajv({ ...ajvOptions, coerceTypes: true });
+const validatorCompiler = boundedValidatorCompiler(
+  { verbose: true, useDefaults: true, removeAdditional: false, strict: false },
+  (part) => ({
+    coerceTypes: part !== 'body',
+  }),
+);
 
 /** The /api/v1 scope: bearer token, sliding-window limit, and PollyBot's error envelope. */
 export const pollyBotSurface = fp<PollyBotSurfaceOptions>(
   async (scope: FastifyInstance, options) => {
-    scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
+    scope.setValidatorCompiler(validatorCompiler);
     scope.addHook('onRequest', apiGuard({ ...options, extractToken: extractPollyBotToken }));
     scope.setErrorHandler(appErrorHandler(renderPollyBotError));
     scope.setNotFoundHandler(notFoundHandler(renderPollyBotError));

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { call, describeEachDialect } from '../testing/harness.js';
+
+// No request can freeze the server: every array a request may carry has a documented maxItems,
+// validation stops at the first problem, and a body holding more JSON objects and arrays than its
+// route allows is refused before it is parsed.
+
+type Schema = { type?: unknown; items?: Schema; maxItems?: number; properties?: Record<string, Schema>; [k: string]: unknown };
+
+function unboundedArrays(schema: unknown, at: string, out: string[]): void {
+  if (!schema || typeof schema !== 'object') return;
+  const s = schema as Schema;
+  if ((s.type === 'array' || s.items !== undefined) && s.maxItems === undefined) out.push(at);
+  for (const [key, value] of Object.entries(s)) {
+    if (key === 'examples' || key === 'example' || key === 'default' || key === 'enum') continue;
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) unboundedArrays(v, `${at}.${key}[${i}]`, out);
+    else if (typeof value === 'object') unboundedArrays(value, `${at}.${key}`, out);
+  }
+}
+
+/**
+ * The CPU time the process spent while `work` ran (ms): what a request can take from every other
+ * request. Measured as CPU, not wall time, so other processes on a loaded machine don't count.
+ */
+async function cpuDuring(work: () => Promise<unknown>): Promise<number> {
+  const start = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+describeEachDialect('request limits', (ctx) => {
+  it('every array in a request (body, query, path) has a maxItems', async () => {
+    const doc = (await ctx().app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { requestBody?: unknown; parameters?: unknown }>>;
+    };
+    const unbounded: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        unboundedArrays(op.requestBody, `${method.toUpperCase()} ${path} body`, unbounded);
+        unboundedArrays(op.parameters, `${method.toUpperCase()} ${path} parameters`, unbounded);
+      }
+    }
+    assert.deepEqual(unbounded, []);
+  });
+
+  it('a million empty objects to the import, half a million ids to a status update: 400s that cost under 100 ms of CPU', async () => {
+    const { app, a } = ctx();
+    const million = `[${Array(1e6).fill('{}').join(',')}]`;
+    const ids = `{"ids":[${Array(5e5).fill('1').join(',')}],"status":"OPEN"}`;
+    const send = (method: 'POST' | 'PUT', url: string, payload: string) =>
+      app.inject({ method, url, payload, headers: { 'x-bp-token': a.token, 'content-type': 'application/json' } });
+    for (const [method, url, payload] of [
+      ['POST', '/inbox/users/import', million],
+      ['PUT', '/inbox/users/status-update', ids],
+    ] as const) {
+      let status = 0;
+      const cpu = await cpuDuring(async () => {
+        status = (await send(method, url, payload)).statusCode;
+      });
+      assert.ok(status === 400 || status === 413, `${url}: ${status}`);
+      assert.ok(cpu < 100, `${url} took ${cpu.toFixed(0)} ms of CPU`);
+    }
+    assert.equal((await call(app, 'GET', '/inbox/segments', { token: a.token })).statusCode, 200, 'still serving');
+  });
+});

@@ -122,7 +122,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     concurrency: config.jobs.concurrency,
     autostart: config.jobs.run,
   });
-  app.addHook('onClose', () => jobs.stop());
+  // On preClose, not onClose: a stop releases this instance's jobs before the requests in flight
+  // are drained, so another instance continues them at once.
+  app.addHook('preClose', () => jobs.stop());
   // A token revoked on any instance leaves this one's token cache at once.
   const stopForgetting = await bus.subscribe(TOKEN_REVOKED_CHANNEL, (message) => {
     const { accountId, id } = message as { accountId?: unknown; id?: unknown };

@@ -21,11 +21,11 @@ export async function startServer(config: Config, out: { write(text: string): un
   const fresh = await ensureDefaultAccount(database.db);
   const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis, bus: infra.bus, logger: log });
   const dispatcher = config.webhooks.dispatch ? startDispatcher(database.db, config.webhooks, app.log) : null;
+  // Before the requests in flight are drained (which may take until the hard stop): the
+  // subscriptions this instance holds go to another instance at once.
+  if (dispatcher) app.addHook('preClose', () => dispatcher.stop());
   // Runs after the server stopped accepting and in-flight requests finished.
-  app.addHook('onClose', async () => {
-    await dispatcher?.stop();
-    await infra.close();
-  });
+  app.addHook('onClose', () => infra.close());
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -1,8 +1,8 @@
-import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
+import { type Lease, type LeaseKey, type LeaseWorkerOptions, type Logger, leaseWorker } from '../../lib/lease-worker.js';
 import { dropJobInput, type JobReject, readJobInput } from './jobs.service.js';
 
 type Db = Kysely<DB>;
@@ -50,26 +50,23 @@ export interface JobHandler<P = unknown> {
   rejectsHeader?(job: { params: P }): string;
 }
 
-export interface JobRunnerOptions {
+export interface JobRunnerOptions extends LeaseWorkerOptions {
   pollMs: number;
   concurrency: number;
   /** false: only `runOnce` (tests drive the runner by hand) */
   autostart?: boolean;
-  leaseMs?: number;
-  now?: () => number;
 }
 
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { Logger } from '../../lib/lease-worker.js';
 
 export interface JobRunner {
+  /** what this runner writes into a job's `leaseOwner` */
+  readonly owner: string;
   /** look for work now (called after a job is queued on this instance) */
   wake(): void;
   /** claims and runs what is queued until nothing is left; returns the number of jobs it worked on */
   runOnce(): Promise<number>;
+  /** finishes the steps in progress, then releases its jobs at once for another instance (or the next start) */
   stop(): Promise<void>;
   handler(kind: string): JobHandler | undefined;
 }
@@ -94,56 +91,37 @@ const STEP_COLUMNS = [
 const STEP_ATTEMPTS = 3;
 
 /**
- * Runs queued jobs in steps. An instance claims a job with a lease (SKIP LOCKED on PostgreSQL),
- * renews it at every step and gives it up when the job ends; a job whose instance died is picked
- * up by another once the lease has run out, from its last committed cursor.
+ * Runs queued jobs in steps. An instance claims a job with a lease (lib/lease-worker.ts: SKIP
+ * LOCKED on PostgreSQL, renewed by a heartbeat and at every step) and gives it up when the job
+ * ends or the runner stops; a job whose instance died is picked up by another once the lease has
+ * run out (LEASE_MS after the last renewal), from its last committed cursor.
  */
 export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Logger, options: JobRunnerOptions): JobRunner {
   const byKind = new Map(handlers.map((h) => [h.kind, h]));
   const now = options.now ?? Date.now;
-  const leaseMs = options.leaseMs ?? 60_000;
-  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const leases = leaseWorker(db, 'jobs', log, options);
+  const { owner, leaseMs } = leases;
   const active = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let looking: Promise<number> | null = null;
   let again = false;
 
-  async function claim(): Promise<{ accountId: string; id: string } | null> {
+  async function claim(): Promise<Lease | null> {
     if (byKind.size === 0) return null;
-    const t = now();
-    return db.transaction().execute(async (trx) => {
-      const candidates = await trx
-        .selectFrom('jobs')
-        .select(['accountId', 'id'])
-        .where('status', 'in', ['queued', 'running'])
-        .where((eb) => eb.or([eb('leaseUntil', 'is', null), eb('leaseUntil', '<', t)]))
-        .where('kind', 'in', [...byKind.keys()])
-        .orderBy('createdAt')
-        .limit(1)
-        .$if(isPostgres(trx), (q) => q.forUpdate().skipLocked())
-        .execute();
-      const job = candidates[0];
-      if (!job) return null;
-      const claimed = await trx
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'running',
-          leaseOwner: owner,
-          leaseUntil: t + leaseMs,
-          startedAt: eb.fn.coalesce('startedAt', eb.val(t)),
-          updatedAt: t,
-        }))
-        .where('accountId', '=', job.accountId)
-        .where('id', '=', job.id)
-        .where('status', 'in', ['queued', 'running'])
-        .where((eb) => eb.or([eb('leaseUntil', 'is', null), eb('leaseUntil', '<', t)]))
-        .executeTakeFirst();
-      return Number(claimed.numUpdatedRows) > 0 ? job : null;
+    const [job] = await leases.claim({
+      limit: 1,
+      candidates: (q) =>
+        q
+          .where('status', 'in', ['queued', 'running'])
+          .where('kind', 'in', [...byKind.keys()])
+          .orderBy('createdAt'),
+      set: (t) => ({ status: 'running', startedAt: sql<number>`coalesce(${sql.ref('startedAt')}, ${t})`, updatedAt: t }),
     });
+    return job ?? null;
   }
 
-  async function fail(job: { accountId: string; id: string }, message: string): Promise<void> {
+  async function fail(job: LeaseKey, message: string): Promise<void> {
     const t = now();
     await db.transaction().execute(async (trx) => {
       const failed = await trx
@@ -158,7 +136,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
   }
 
   /** One step in one transaction; false when the job is over (done, cancelled, lost or failed). */
-  async function step(job: { accountId: string; id: string }): Promise<boolean> {
+  async function step(job: LeaseKey): Promise<boolean> {
     return db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('jobs')
@@ -220,20 +198,11 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
     });
   }
 
-  async function run(job: { accountId: string; id: string }): Promise<void> {
+  async function run(job: Lease): Promise<void> {
     let failures = 0;
-    for (;;) {
-      if (stopped) {
-        // Another instance (or this one after a restart) resumes from the committed cursor.
-        await db
-          .updateTable('jobs')
-          .set({ leaseOwner: null, leaseUntil: null })
-          .where('accountId', '=', job.accountId)
-          .where('id', '=', job.id)
-          .where('leaseOwner', '=', owner)
-          .execute();
-        return;
-      }
+    // Stopped, or the lease is lost: another instance (or this one after a restart) resumes from
+    // the committed cursor; `release` leaves a lease that is no longer ours alone.
+    while (!stopped && !job.signal.aborted) {
       try {
         if (!(await step(job))) return;
         failures = 0;
@@ -268,6 +237,8 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
       started++;
       const running: Promise<void> = run(job)
         .catch((error: unknown) => log.error({ err: error, jobId: job.id }, 'job runner failed'))
+        .then(() => leases.release(job))
+        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'releasing a job lease failed; it runs out by itself'))
         .finally(() => {
           active.delete(running);
           if (!stopped) wake();
@@ -302,6 +273,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
   if (options.autostart !== false) timer = setTimeout(wake, 0).unref();
 
   return {
+    owner,
     wake,
     async runOnce() {
       const started = await runOnce();
@@ -314,6 +286,7 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
       timer = null;
       await looking;
       await Promise.all([...active]);
+      await leases.stop();
     },
     handler: (kind) => byKind.get(kind),
   };

@@ -63,19 +63,31 @@ export interface SendResult {
   statusCode: number | null;
   error: string | null;
   durationMs: number;
+  /** cut off by the caller's signal: the outcome says nothing about the receiver */
+  aborted: boolean;
 }
 
-/** POSTs once; redirects are not followed; the connection only goes to addresses that pass the guard. */
-export async function sendWebhook(url: string, signed: Signed, options: { timeoutMs: number; allowPrivate: boolean }): Promise<SendResult> {
+/**
+ * POSTs once; redirects are not followed; the connection only goes to addresses that pass the
+ * guard. `timeoutMs` is a deadline for the whole attempt (DNS, connect, headers and the complete
+ * body), not an idle timeout: a receiver that trickles its answer is cut off at the deadline.
+ */
+export async function sendWebhook(
+  url: string,
+  signed: Signed,
+  options: { timeoutMs: number; allowPrivate: boolean; signal?: AbortSignal },
+): Promise<SendResult> {
   const started = performance.now();
-  const done = (ok: boolean, statusCode: number | null, error: string | null): SendResult => ({
+  const done = (ok: boolean, statusCode: number | null, error: string | null, aborted = false): SendResult => ({
     ok,
     statusCode,
     error,
     durationMs: Math.round(performance.now() - started),
+    aborted,
   });
   const problem = urlProblem(url, options.allowPrivate);
   if (problem) return done(false, null, `target ${problem}`);
+  if (options.signal?.aborted) return done(false, null, 'not sent: aborted before it started', true);
   const target = new URL(url);
   // Resolving here and connecting to the checked address means DNS cannot be rebound in between.
   const lookup = (hostname: string, lookupOptions: { all?: boolean }, callback: (...args: unknown[]) => void) => {
@@ -89,25 +101,41 @@ export async function sendWebhook(url: string, signed: Signed, options: { timeou
     });
   };
   return new Promise<SendResult>((resolve) => {
+    let statusCode: number | null = null;
+    let settled = false;
+    const settle = (result: SendResult, complete = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+      // A complete answer leaves the socket to the keep-alive pool; anything else (a trickling
+      // body, a connect in progress) ends here.
+      if (!complete) request.destroy();
+    };
     const request = (target.protocol === 'https:' ? https : http).request(
       target,
-      {
-        method: 'POST',
-        headers: { ...signed.headers, 'content-length': Buffer.byteLength(signed.body) },
-        lookup: lookup as never,
-        timeout: options.timeoutMs,
-      },
+      { method: 'POST', headers: { ...signed.headers, 'content-length': Buffer.byteLength(signed.body) }, lookup: lookup as never },
       (response) => {
+        statusCode = response.statusCode ?? 0;
         response.resume();
         response.on('end', () => {
-          const status = response.statusCode ?? 0;
-          resolve(done(status >= 200 && status < 300, status, status >= 200 && status < 300 ? null : `HTTP ${status}`));
+          const status = statusCode ?? 0;
+          settle(done(status >= 200 && status < 300, status, status >= 200 && status < 300 ? null : `HTTP ${status}`), true);
         });
-        response.on('error', (error) => resolve(done(false, response.statusCode ?? null, error.message)));
+        response.on('error', (error) => settle(done(false, statusCode, error.message)));
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    request.on('error', (error) => resolve(done(false, null, error.message.slice(0, 500))));
+    const deadline = setTimeout(
+      () => settle(done(false, statusCode, `timed out: no complete answer within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+    const onAbort = () => {
+      const reason = options.signal?.reason;
+      settle(done(false, statusCode, `cut off: ${reason instanceof Error ? reason.message : 'aborted'}`, true));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (error) => settle(done(false, statusCode, error.message.slice(0, 500))));
     request.end(signed.body);
   });
 }

@@ -1,18 +1,14 @@
-import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
 import type { WebhookConfig } from '../../config.js';
-import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import { newObjectId } from '../../lib/ids.js';
-import { sendWebhook, signPayload } from './delivery-target.js';
+import { type Lease, type LeaseWorkerOptions, type Logger, leaseWorker } from '../../lib/lease-worker.js';
+import { type SendResult, sendWebhook, signPayload } from './delivery-target.js';
+import type { DeliveryRow, SubscriptionRow } from './webhooks.service.js';
 
 type Db = Kysely<DB>;
 
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { Logger } from '../../lib/lease-worker.js';
 
 /** Retry n (1-based) waits base × 3^(n-1), at most an hour, ±20% jitter: 5s, 15s, 45s, 2m15s, 6m45s, 20m15s, 1h… */
 export function retryDelayMs(failedAttempts: number, baseMs: number, random: () => number = Math.random): number {
@@ -21,72 +17,128 @@ export function retryDelayMs(failedAttempts: number, baseMs: number, random: () 
 }
 
 export interface Dispatcher {
+  /** what this dispatcher writes into a subscription's `leaseOwner` */
+  readonly owner: string;
   /** claims due subscriptions and delivers what is due; returns the number of attempts made */
   runOnce(): Promise<number>;
+  /**
+   * Stops claiming, gives attempts in flight STOP_GRACE_MS to finish, cuts off the rest (they stay
+   * pending, unrecorded) and releases every lease, so another instance takes over at once.
+   */
   stop(): Promise<void>;
 }
 
+/** How long a graceful stop waits for attempts in flight before it cuts them off. */
+export const STOP_GRACE_MS = 2_000;
+
+/** Subscriptions one instance claims per round. */
+const CLAIM_BATCH = 8;
+
 /**
  * Delivers webhook events, in order per subscription. An instance claims a subscription with a
- * lease (on PostgreSQL the claim skips rows other instances hold: FOR UPDATE SKIP LOCKED), so two
- * instances never work on one subscription at once and never send one delivery twice. A failed
- * delivery blocks the later ones of its subscription until it succeeds or is given up, which keeps
- * the order.
+ * lease (see lib/lease-worker.ts: FOR UPDATE SKIP LOCKED on PostgreSQL, renewed by a heartbeat
+ * while attempts run), so two instances never work on one subscription at once and never have one
+ * delivery in flight twice: an attempt is cut off when its lease is lost or cannot be renewed in
+ * time, its outcome is written only while the lease is still this instance's, and every attempt
+ * ends at the configured deadline. A failed delivery blocks the later ones of its subscription
+ * until it succeeds or is given up, which keeps the order.
  */
 export function startDispatcher(
   db: Db,
   config: WebhookConfig,
   log: Logger,
-  options: { autostart?: boolean; now?: () => number } = {},
+  options: { autostart?: boolean; now?: () => number } & Pick<LeaseWorkerOptions, 'leaseMs' | 'heartbeatMs'> = {},
 ): Dispatcher {
   const now = options.now ?? Date.now;
-  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const leaseMs = config.timeoutMs * 2 + 30_000;
+  const leases = leaseWorker(db, 'webhookSubscriptions', log, options);
+  const { owner } = leases;
+  const active = new Set<Promise<number>>();
   let stopped = false;
-  let current: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
-  async function claim(): Promise<{ accountId: string; id: string }[]> {
-    const t = now();
-    return db.transaction().execute(async (trx) => {
-      const candidates = await trx
-        .selectFrom('webhookSubscriptions as s')
-        .select(['s.accountId', 's.id'])
-        .where('s.enabled', '=', 1)
-        .where((eb) => eb.or([eb('s.leaseUntil', 'is', null), eb('s.leaseUntil', '<', t)]))
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('webhookDeliveries as d')
-              .select(sql`1`.as('one'))
-              .whereRef('d.accountId', '=', 's.accountId')
-              .whereRef('d.subscriptionId', '=', 's.id')
-              .where('d.status', '=', 'pending')
-              .where('d.nextAttemptAt', '<=', t),
+  const claim = () =>
+    leases.claim({
+      limit: CLAIM_BATCH,
+      candidates: (q) =>
+        q
+          .where('enabled', '=', 1)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('webhookDeliveries as d')
+                .select(sql`1`.as('one'))
+                .whereRef('d.accountId', '=', 'webhookSubscriptions.accountId')
+                .whereRef('d.subscriptionId', '=', 'webhookSubscriptions.id')
+                .where('d.status', '=', 'pending')
+                .where('d.nextAttemptAt', '<=', now()),
+            ),
           ),
-        )
-        .limit(8)
-        .$if(isPostgres(trx), (qb) => qb.forUpdate().skipLocked())
-        .execute();
-      const claimed: { accountId: string; id: string }[] = [];
-      for (const c of candidates) {
-        const result = await trx
-          .updateTable('webhookSubscriptions')
-          .set({ leaseOwner: owner, leaseUntil: t + leaseMs })
-          .where('accountId', '=', c.accountId)
-          .where('id', '=', c.id)
-          .where((eb) => eb.or([eb('leaseUntil', 'is', null), eb('leaseUntil', '<', t)]))
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) > 0) claimed.push(c);
-      }
-      return claimed;
     });
+
+  /** Writes an attempt's outcome if the lease is still ours; false when it is not (nothing written). */
+  async function record(sub: Lease, subscription: SubscriptionRow, head: DeliveryRow, result: SendResult): Promise<boolean> {
+    const done = now();
+    const tries = head.attempts + 1;
+    const gaveUp = !result.ok && tries >= config.maxAttempts;
+    const failures = result.ok ? 0 : subscription.consecutiveFailures + 1;
+    const disable = !result.ok && failures >= config.disableAfterFailures;
+    const written = await db.transaction().execute(async (trx) => {
+      // First, under the row's lock: is the lease still ours? Another instance may have taken it.
+      const mine = await trx
+        .updateTable('webhookSubscriptions')
+        .set({
+          consecutiveFailures: failures,
+          ...(disable
+            ? { enabled: 0, disabledReason: `disabled after ${failures} failed deliveries in a row; last: ${result.error ?? 'error'}` }
+            : {}),
+          updatedAt: done,
+        })
+        .where('accountId', '=', sub.accountId)
+        .where('id', '=', sub.id)
+        .where('leaseOwner', '=', owner)
+        .executeTakeFirst();
+      if (Number(mine.numUpdatedRows) === 0) return false;
+      await trx
+        .updateTable('webhookDeliveries')
+        .set({
+          status: result.ok ? 'succeeded' : gaveUp ? 'failed' : 'pending',
+          attempts: tries,
+          nextAttemptAt: result.ok || gaveUp ? head.nextAttemptAt : done + retryDelayMs(tries, config.retryBaseMs),
+          lastStatusCode: result.statusCode,
+          lastError: result.error,
+          lastDurationMs: result.durationMs,
+          deliveredAt: result.ok ? done : null,
+          updatedAt: done,
+        })
+        .where('accountId', '=', head.accountId)
+        .where('id', '=', head.id)
+        .execute();
+      if (disable) {
+        await trx
+          .insertInto('accountNotifications')
+          .values({
+            accountId: sub.accountId,
+            id: newObjectId(done),
+            kind: 'webhook.subscription_disabled',
+            message: `Webhook subscription ${sub.id} (${subscription.url}) was disabled after ${failures} failed deliveries in a row (last: ${result.error}). Fix the receiver, then enable it again; pending deliveries resume.`,
+            subjectId: sub.id,
+            createdAt: done,
+          })
+          .execute();
+      }
+      return true;
+    });
+    if (!written) log.warn({ subscriptionId: sub.id, deliveryId: head.id }, 'webhook attempt not recorded: the lease was lost meanwhile');
+    else if (disable)
+      log.warn({ subscriptionId: sub.id, accountId: sub.accountId }, 'webhook subscription disabled after repeated failures');
+    return written && (result.ok || gaveUp);
   }
 
-  async function drain(sub: { accountId: string; id: string }): Promise<number> {
+  /** Sends the subscription's due deliveries in order while the lease holds; returns the attempts made. */
+  async function drain(sub: Lease): Promise<number> {
     let attempts = 0;
     try {
-      for (;;) {
+      while (!stopped && !sub.signal.aborted) {
         const subscription = await db
           .selectFrom('webhookSubscriptions')
           .selectAll()
@@ -110,102 +162,65 @@ export function startDispatcher(
           .where('accountId', '=', sub.accountId)
           .where('id', '=', head.eventId)
           .executeTakeFirst();
-        const t = now();
-        const signed = signPayload(subscription.secret, event?.payload ?? '{}', head.id, head.eventType, Math.floor(t / 1000));
+        const signed = signPayload(subscription.secret, event?.payload ?? '{}', head.id, head.eventType, Math.floor(now() / 1000));
         const result = await sendWebhook(subscription.url, signed, {
           timeoutMs: config.timeoutMs,
           allowPrivate: config.allowPrivateTargets,
+          signal: sub.signal,
         });
+        // Cut off (lease lost, or stopping): the delivery stays as it was, for the next holder.
+        if (result.aborted) return attempts;
         attempts++;
-        const done = now();
-        const tries = head.attempts + 1;
-        const gaveUp = !result.ok && tries >= config.maxAttempts;
-        const failures = result.ok ? 0 : subscription.consecutiveFailures + 1;
-        const disable = !result.ok && failures >= config.disableAfterFailures;
-        await db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('webhookDeliveries')
-            .set({
-              status: result.ok ? 'succeeded' : gaveUp ? 'failed' : 'pending',
-              attempts: tries,
-              nextAttemptAt: result.ok || gaveUp ? head.nextAttemptAt : done + retryDelayMs(tries, config.retryBaseMs),
-              lastStatusCode: result.statusCode,
-              lastError: result.error,
-              lastDurationMs: result.durationMs,
-              deliveredAt: result.ok ? done : null,
-              updatedAt: done,
-            })
-            .where('accountId', '=', head.accountId)
-            .where('id', '=', head.id)
-            .execute();
-          await trx
-            .updateTable('webhookSubscriptions')
-            .set({
-              consecutiveFailures: failures,
-              leaseUntil: done + leaseMs,
-              ...(disable
-                ? { enabled: 0, disabledReason: `disabled after ${failures} failed deliveries in a row; last: ${result.error ?? 'error'}` }
-                : {}),
-              updatedAt: done,
-            })
-            .where('accountId', '=', sub.accountId)
-            .where('id', '=', sub.id)
-            .execute();
-          if (disable) {
-            await trx
-              .insertInto('accountNotifications')
-              .values({
-                accountId: sub.accountId,
-                id: newObjectId(done),
-                kind: 'webhook.subscription_disabled',
-                message: `Webhook subscription ${sub.id} (${subscription.url}) was disabled after ${failures} failed deliveries in a row (last: ${result.error}). Fix the receiver, then enable it again; pending deliveries resume.`,
-                subjectId: sub.id,
-                createdAt: done,
-              })
-              .execute();
-          }
-        });
-        if (disable)
-          log.warn({ subscriptionId: sub.id, accountId: sub.accountId }, 'webhook subscription disabled after repeated failures');
-        if (!result.ok && !gaveUp) return attempts;
+        if (!(await record(sub, subscription, head, result))) return attempts;
       }
+      return attempts;
     } finally {
-      await db
-        .updateTable('webhookSubscriptions')
-        .set({ leaseOwner: null, leaseUntil: null })
-        .where('accountId', '=', sub.accountId)
-        .where('id', '=', sub.id)
-        .where('leaseOwner', '=', owner)
-        .execute();
+      await leases.release(sub);
     }
   }
 
+  function track(work: Promise<number>): Promise<number> {
+    active.add(work);
+    return work.finally(() => active.delete(work));
+  }
+
   async function runOnce(): Promise<number> {
+    if (stopped) return 0;
     const claimed = await claim();
-    const counts = await Promise.all(claimed.map((s) => drain(s)));
+    const counts = await Promise.all(claimed.map((s) => track(drain(s))));
     return counts.reduce((a, b) => a + b, 0);
   }
 
   const tick = async () => {
     timer = null;
     if (stopped) return;
-    current = runOnce().catch((error: unknown) => {
-      log.error({ err: error }, 'webhook dispatch failed');
-      return 0;
-    });
-    const attempted = await current;
-    current = null;
+    const attempted = await track(
+      runOnce().catch((error: unknown) => {
+        log.error({ err: error }, 'webhook dispatch failed');
+        return 0;
+      }),
+    );
     // Straight on while there is work, else wait a poll interval.
     if (!stopped) timer = setTimeout(tick, attempted > 0 ? 0 : config.pollMs);
   };
   if (options.autostart !== false) timer = setTimeout(tick, 0);
 
   return {
+    owner,
     runOnce,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await current;
+      timer = null;
+      const settled = Promise.allSettled([...active]);
+      let grace: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'cut'>((resolve) => {
+        grace = setTimeout(() => resolve('cut'), STOP_GRACE_MS);
+      });
+      if ((await Promise.race([settled, graceOver])) === 'cut') leases.abortAll('the instance is stopping');
+      clearTimeout(grace);
+      await Promise.allSettled([...active]);
+      await leases.stop();
     },
   };
 }

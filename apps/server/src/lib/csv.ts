@@ -177,9 +177,9 @@ export function lineAfter(text: string, record: CsvRecord): number {
   return record.line + (text.slice(record.start, record.end).match(/\r\n|\r|\n/g)?.length ?? 0);
 }
 
-/** A record's own text, without its line break: what a rejects file repeats. */
+/** A record's own text, without its line break: what a rejects file repeats (written anew if a cell would run as a formula). */
 export function recordText(text: string, record: CsvRecord): string {
-  if (record.error) return csvLine(record.fields).slice(0, -2);
+  if (record.error || record.fields.some((f) => FORMULA.test(f))) return csvLine(record.fields).slice(0, -2);
   return text.slice(record.start, record.end).replace(/(\r\n|\r|\n)$/, '');
 }
 
@@ -188,7 +188,22 @@ export function csvLine(values: readonly (string | number | boolean | null | und
   return `${values.map((v) => csvField(v == null ? '' : String(v))).join(',')}\r\n`;
 }
 
-/** RFC 4180: a field with a comma, quote or line break goes in quotes, its quotes doubled. */
+/** How a cell starts that a spreadsheet would run as a formula (OWASP "CSV injection"). */
+const FORMULA = /^[=+\-@\t\r]/;
+/** ...or a cell that already looks neutralised: it gets one more `'`, so reading back is exact. */
+const NEEDS_QUOTE = /^'*[=+\-@\t\r]/;
+
+/**
+ * RFC 4180: a field with a comma, quote or line break goes in quotes, its quotes doubled. A field
+ * a spreadsheet would take for a formula (a visitor named `=HYPERLINK(…)`) gets a leading `'`, as
+ * OWASP advises; leadbox's import takes it off again (`unneutralised`).
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = NEEDS_QUOTE.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** A cell of a file leadbox wrote, as it was before `csvField` neutralised it. */
+export function unneutralised(value: string): string {
+  return value.startsWith("'") && NEEDS_QUOTE.test(value.slice(1)) ? value.slice(1) : value;
 }

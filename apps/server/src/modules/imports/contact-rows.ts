@@ -1,6 +1,7 @@
 // Turns a row of an import file into the contact `importContacts` takes, with the server's limits
 // and patterns, or into the reason it cannot be imported. Pure: the CLI, the import job and the
 // panel's preview (in the browser) read a file's rows through the same rules.
+import { unneutralised } from '../../lib/csv.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { digitsOnly, isPlausiblePhone, splitPhone } from '../../lib/phone.js';
 import { type Attribute, cleanTags, LIMITS, type Phone } from '../contacts/contact.js';
@@ -82,10 +83,13 @@ interface Candidate {
   attributes: Attribute[];
 }
 
-const text = (value: unknown): string => (value == null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
+const cellText = (value: unknown): string =>
+  (value == null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
+const text = cellText;
 
 /** A CSV row or a flat JSON object, read through the column map. */
 export function flatRow(cells: Readonly<Record<string, unknown>>, map: ColumnMap): RowResult {
+  const text = (value: unknown) => unneutralised(cellText(value));
   const c: Candidate = { id: '', name: '', email: '', phone: '', prefix: '', tags: [], attributes: [] };
   const problems: string[] = [];
   for (const [column, field] of map.fields) {

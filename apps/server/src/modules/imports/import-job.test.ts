@@ -124,20 +124,22 @@ describeEachDialect(
           { name: `Only a name ${t}`, tags: [t] },
           { name: `Mail ${t}`, email: `mail.${t}@x.test`, tags: [t], attributes: [{ key: 'plan', value: 'pro' }] },
           { name: `Phone ${t}`, phone: { number: '5550199', prefix: '1' }, tags: [t, 'vip'] },
+          { name: `=HYPERLINK("http://evil.test","open") ${t}`, email: `formula.${t}@x.test`, tags: [t] },
         ],
       });
       const before = await find(t);
-      assert.equal(before.length, 4);
+      assert.equal(before.length, 5);
       const exported = await call(ctx().app, 'POST', '/api/v1/contacts/export', {
         token: a.token,
         body: { tags: [t], applicableFilters: ['tags'] },
       });
       assert.equal(exported.statusCode, 200);
+      assert.ok(exported.body.includes(`"'=HYPERLINK(`), 'a formula is written so a spreadsheet shows it as text');
       const id = await start({ csv: exported.body, fileName: 'contacts.csv' });
       await runImports();
       const done = await job(id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done));
-      assert.deepEqual(done.counts, { created: 0, updated: 4, skipped: 0 });
+      assert.deepEqual(done.counts, { created: 0, updated: 5, skipped: 0 });
       assert.equal(done.rejected, 0);
       const after = await find(t);
       const view = (users: typeof before) =>

@@ -64,4 +64,41 @@ describeEachDialect('request limits', (ctx) => {
     }
     assert.equal((await call(app, 'GET', '/inbox/segments', { token: a.token })).statusCode, 200, 'still serving');
   });
+
+  it('JSON nested 5,000 deep, and NUL characters in a body or a query, are 400s in each surface’s envelope, and write nothing', async () => {
+    const { app, a, database } = ctx();
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const email = `nul-${Date.now()}@example.test`;
+    const json = { authorization: `Bearer ${a.token}`, authtype: 'Key', 'content-type': 'application/json' };
+    const cases: [
+      method: 'POST' | 'PUT' | 'GET',
+      url: string,
+      payload: string | undefined,
+      envelope: 'pollybot' | 'botpenguin' | 'native',
+    ][] = [
+      ['POST', '/api/v1/leads', `{"name":"Deep","email":"${email}","metadata":${deep}}`, 'pollybot'],
+      ['POST', '/api/v1/auth/login', `{"email":${deep}}`, 'pollybot'],
+      ['PUT', '/inbox/direct/lead', `{"uuid":${deep}}`, 'botpenguin'],
+      ['POST', '/api/v1/leads', `{"name":"Nul\\u0000","email":"${email}"}`, 'pollybot'],
+      ['POST', '/inbox/users', '{"searchText":"a\\u0000b","applicableFilters":["searchText"]}', 'botpenguin'],
+      ['GET', '/api/v1/leads?search=a%00b', undefined, 'pollybot'],
+      ['GET', `/inbox/direct/chats?botId=${a.botId}&customerId=${a.customerId}&page=1&type=lead%00`, undefined, 'botpenguin'],
+      ['POST', '/widget/v1/session', `{"customerId":"${a.customerId}","botId":"${a.botId}","uuid":"x\\u0000"}`, 'native'],
+    ];
+    for (const [method, url, payload, envelope] of cases) {
+      const res = await app.inject({
+        method,
+        url,
+        payload,
+        headers: payload ? json : { authorization: json.authorization, authtype: 'Key' },
+      });
+      assert.equal(res.statusCode, 400, `${method} ${url}: ${res.body.slice(0, 200)}`);
+      const body = res.json();
+      if (envelope === 'pollybot') assert.equal(body.code, 'VALIDATION_ERROR');
+      else if (envelope === 'botpenguin') assert.deepEqual([body.success, body.code], [false, 400]);
+      else assert.equal(body.error.code, 'VALIDATION_ERROR');
+    }
+    const stored = await database.db.selectFrom('contacts').select('id').where('emailLower', '=', email).execute();
+    assert.deepEqual(stored, [], 'nothing written');
+  });
 });

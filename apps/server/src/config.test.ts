@@ -3,6 +3,15 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
+  it('reads TRUST_PROXY as off, on, or a list of proxy addresses and CIDR ranges, and refuses anything else', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,::1' }).trustProxy, ['10.0.0.1', '172.16.0.0/12', '::1']);
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'yes' }), /TRUST_PROXY must be true, false or a list/);
+    assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.1, 300.1.1.1' }), /not understood: 300\.1\.1\.1/);
+  });
+
   it('defaults to 127.0.0.1:3000 and ./data', () => {
     const config = loadConfig({}, '/srv/leadbox');
     assert.equal(config.host, '127.0.0.1');

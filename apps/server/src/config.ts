@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export interface RateLimitConfig {
   /** requests allowed per window */
@@ -23,7 +24,8 @@ export interface Config {
   redisKeyPrefix: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
-  trustProxy: boolean;
+  /** true: trust every proxy's X-Forwarded-For; a list: only these addresses or CIDR ranges */
+  trustProxy: boolean | string[];
   rateLimits: {
     inbox: RateLimitConfig;
     leads: RateLimitConfig;
@@ -127,7 +129,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisKeyPrefix: env.LEADBOX_REDIS_PREFIX || 'leadbox',
     migrateOnStart: env.LEADBOX_MIGRATE !== 'false' && env.LEADBOX_MIGRATE !== '0',
     logLevel,
-    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    trustProxy: trustedProxies(env.TRUST_PROXY, problems),
     rateLimits: {
       inbox: {
         points: int('LEADBOX_INBOX_RATE_LIMIT', 100, 1, 1_000_000),
@@ -171,4 +173,32 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * TRUST_PROXY: unset or false, X-Forwarded-For is ignored; a comma-separated list of addresses or
+ * CIDR ranges (`10.0.0.1, 172.16.0.0/12`), only those proxies' X-Forwarded-For is believed; true
+ * believes any client's (only safe when every request comes through a proxy that overwrites it).
+ */
+function trustedProxies(raw: string | undefined, problems: string[]): boolean | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => !(ipaddr.isValid(e) || isCidr(e)));
+  if (bad.length > 0)
+    problems.push(`TRUST_PROXY must be true, false or a list of addresses / CIDR ranges (not understood: ${bad.join(', ')})`);
+  return entries;
+}
+
+function isCidr(entry: string): boolean {
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
 }

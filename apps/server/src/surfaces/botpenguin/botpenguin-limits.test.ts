@@ -148,3 +148,26 @@ describeEachDialect(
   },
   { env: { LEADBOX_AUTH_FAILURE_LIMIT: '3' } },
 );
+
+describeEachDialect(
+  'TRUST_PROXY as a list of proxies',
+  (ctx) => {
+    const bad = (remoteAddress: string, forwardedFor: string) =>
+      ctx().app.inject({
+        method: 'GET',
+        url: '/inbox/segments',
+        headers: { ...authHeaders(newApiToken()), 'x-forwarded-for': forwardedFor },
+        remoteAddress,
+      });
+
+    it("believes X-Forwarded-For from a listed proxy only: a client elsewhere can't pose as another address", async () => {
+      // Through the proxy: two clients, one failure each, neither slowed.
+      assert.equal((await bad('10.0.0.1', '203.0.113.1')).statusCode, 401);
+      assert.equal((await bad('10.0.0.1', '203.0.113.2')).statusCode, 401);
+      // Not a listed proxy: its header is ignored, so its own address is slowed on the second.
+      assert.equal((await bad('198.51.100.7', '203.0.113.3')).statusCode, 401);
+      assert.equal((await bad('198.51.100.7', '203.0.113.4')).statusCode, 429);
+    });
+  },
+  { env: { LEADBOX_AUTH_FAILURE_LIMIT: '1', TRUST_PROXY: '10.0.0.0/24, 127.0.0.1' } },
+);

@@ -121,9 +121,12 @@
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...session, ...body }),
     });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
     return response.json();
   };
+  // A 429 is worth saying as it is: waiting helps, trying again at once does not.
+  const busy = (error, otherwise) =>
+    error.status === 429 ? 'Too many chats are starting right now. Please try again in a minute.' : otherwise;
 
   const start = () => {
     // One session per page load: that is one website visit.
@@ -135,9 +138,9 @@
         events.addEventListener('message', (e) => render(JSON.parse(e.data)));
         events.addEventListener('ready', () => host.setAttribute('data-live', ''));
       })
-      .catch(() => {
+      .catch((error) => {
         started = null;
-        status.textContent = 'The chat could not start. Please try again.';
+        status.textContent = busy(error, 'The chat could not start. Please try again.');
       });
     return started;
   };
@@ -169,11 +172,13 @@
     status.textContent = '';
     try {
       await start();
+      // The chat did not start: its reason is on screen already.
+      if (!started) return;
       const result = await api('/messages', { text });
       input.value = '';
       for (const m of result.messages) render(m);
-    } catch {
-      status.textContent = 'Your message could not be sent. Please try again.';
+    } catch (error) {
+      status.textContent = busy(error, 'Your message could not be sent. Please try again.');
     } finally {
       send.disabled = false;
       input.focus();

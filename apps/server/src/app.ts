@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -42,6 +43,9 @@ export interface Limiters {
   authFailures: RateLimiter;
   widgetAddress: RateLimiter;
   widgetSession: RateLimiter;
+  /** new widget chats per address, and per bot */
+  widgetNewChatAddress: RateLimiter;
+  widgetNewChatBot: RateLimiter;
   /** requests per signed-in panel session */
   panelSession: RateLimiter;
   loginAddress: RateLimiter;
@@ -67,6 +71,8 @@ export function memoryLimiters(config: Config): Limiters {
     authFailures: memoryRateLimiter(config.rateLimits.authFailures, 'auth-fail'),
     widgetAddress: memoryRateLimiter({ points: config.widget.addressLimit, windowSeconds: 60 }, 'widget-ip'),
     widgetSession: memoryRateLimiter({ points: config.widget.sessionLimit, windowSeconds: 60 }, 'widget-session'),
+    widgetNewChatAddress: memoryRateLimiter({ points: config.widget.newChatsPerAddress, windowSeconds: 60 }, 'widget-new-ip'),
+    widgetNewChatBot: memoryRateLimiter({ points: config.widget.newChatsPerBot, windowSeconds: 60 }, 'widget-new-bot'),
     ...panelLimiters(config, (limit, prefix) => memoryRateLimiter(limit, prefix)),
   };
 }
@@ -116,6 +122,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // Probes would drown the access log.
     logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
     bodyLimit: 1024 * 1024,
+    // A client that never finishes sending its request (a slow-loris) is cut off with a 408:
+    // Node checks open requests every second here instead of its default 30 s.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+          connectionsCheckingInterval: 1_000,
+        },
+        handler,
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Fastify's own Ajv settings (and formats), with every problem listed for small inputs only.
   app.setValidatorCompiler(
@@ -264,7 +281,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     prefix: '/widget/v1',
     db,
     bus,
-    limiters: { address: limiters.widgetAddress, session: limiters.widgetSession },
+    limiters: {
+      address: limiters.widgetAddress,
+      session: limiters.widgetSession,
+      newChatAddress: limiters.widgetNewChatAddress,
+      newChatBot: limiters.widgetNewChatBot,
+    },
+    streams: { perAddress: config.widget.streamsPerAddress, perBot: config.widget.streamsPerBot },
     heartbeatMs: config.widget.heartbeatMs,
     offlineGraceMs: config.widget.offlineGraceMs,
   });

@@ -24,6 +24,8 @@ export interface Config {
   redisKeyPrefix: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
+  /** the longest a client may take to send a whole request (headers and body) */
+  requestTimeoutMs: number;
   /** true: trust every proxy's X-Forwarded-For; a list: only these addresses or CIDR ranges */
   trustProxy: boolean | string[];
   rateLimits: {
@@ -56,6 +58,13 @@ export interface Config {
     addressLimit: number;
     /** requests per chat session per minute */
     sessionLimit: number;
+    /** new chats (first visits) per client address per minute */
+    newChatsPerAddress: number;
+    /** new chats per bot per minute */
+    newChatsPerBot: number;
+    /** open event streams per client address, and per bot (in each instance) */
+    streamsPerAddress: number;
+    streamsPerBot: number;
     heartbeatMs: number;
     /** a visitor is offline this long after their last widget stream closed */
     offlineGraceMs: number;
@@ -130,6 +139,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     migrateOnStart: env.LEADBOX_MIGRATE !== 'false' && env.LEADBOX_MIGRATE !== '0',
     logLevel,
     trustProxy: trustedProxies(env.TRUST_PROXY, problems),
+    requestTimeoutMs: int('LEADBOX_REQUEST_TIMEOUT_MS', 60_000, 100, 600_000),
     rateLimits: {
       inbox: {
         points: int('LEADBOX_INBOX_RATE_LIMIT', 100, 1, 1_000_000),
@@ -166,6 +176,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     widget: {
       addressLimit: int('LEADBOX_WIDGET_ADDRESS_LIMIT', 600, 1, 1_000_000),
       sessionLimit: int('LEADBOX_WIDGET_SESSION_LIMIT', 60, 1, 1_000_000),
+      newChatsPerAddress: int('LEADBOX_WIDGET_NEW_CHATS_PER_ADDRESS', 20, 1, 1_000_000),
+      newChatsPerBot: int('LEADBOX_WIDGET_NEW_CHATS_PER_BOT', 1200, 1, 1_000_000),
+      streamsPerAddress: int('LEADBOX_WIDGET_STREAMS_PER_ADDRESS', 20, 1, 1_000_000),
+      streamsPerBot: int('LEADBOX_WIDGET_STREAMS_PER_BOT', 5000, 1, 1_000_000),
       heartbeatMs: int('LEADBOX_WIDGET_HEARTBEAT_MS', 15_000, 50, 120_000),
       offlineGraceMs: int('LEADBOX_WIDGET_OFFLINE_GRACE_MS', 20_000, 10, 600_000),
     },

@@ -26,6 +26,12 @@ export function redisLimiters(config: Config, redis: Redis): Limiters {
     authFailures: redisRateLimiter(redis, config.rateLimits.authFailures, `${prefix}:rl:auth-fail`),
     widgetAddress: redisRateLimiter(redis, { points: config.widget.addressLimit, windowSeconds: 60 }, `${prefix}:rl:widget-ip`),
     widgetSession: redisRateLimiter(redis, { points: config.widget.sessionLimit, windowSeconds: 60 }, `${prefix}:rl:widget-session`),
+    widgetNewChatAddress: redisRateLimiter(
+      redis,
+      { points: config.widget.newChatsPerAddress, windowSeconds: 60 },
+      `${prefix}:rl:widget-new-ip`,
+    ),
+    widgetNewChatBot: redisRateLimiter(redis, { points: config.widget.newChatsPerBot, windowSeconds: 60 }, `${prefix}:rl:widget-new-bot`),
     ...panelLimiters(config, (limit, name) => redisRateLimiter(redis, limit, `${prefix}:rl:${name}`)),
   };
 }

@@ -42,11 +42,19 @@ async function say(db: Db, bus: LiveBus, s: Session, chatId: string, by: 'bot' |
  * A visitor opens the widget: the chat is created on the first visit (greeting and first question),
  * and every visit counts, marks the visitor online and moves lastSeenAt.
  */
-export async function openSession(db: Db, bus: LiveBus, s: Session, now = Date.now()) {
+export async function openSession(
+  db: Db,
+  bus: LiveBus,
+  s: Session,
+  options: { admitNewChat?: () => Promise<void> } = {},
+  now = Date.now(),
+) {
   await requireBotOf(db, s);
   let chat = await findSessionRow(db, s.customerId, s.botId, s.uuid);
   const isNew = !chat;
   if (!chat) {
+    // A first visit: the caller may refuse it (new chats are budgeted per address and per bot).
+    await options.admitNewChat?.();
     await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid }, now);
     chat = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
   }

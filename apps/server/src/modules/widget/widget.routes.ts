@@ -39,7 +39,9 @@ const Message = Type.Object({
 export interface WidgetOptions {
   db: Kysely<DB>;
   bus: LiveBus;
-  limiters: { address: RateLimiter; session: RateLimiter };
+  limiters: { address: RateLimiter; session: RateLimiter; newChatAddress: RateLimiter; newChatBot: RateLimiter };
+  /** open event streams allowed per client address and per bot, in this instance */
+  streams: { perAddress: number; perBot: number };
   heartbeatMs: number;
   offlineGraceMs: number;
 }
@@ -64,6 +66,21 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
     if (!decision.allowed)
       throw new AppError('RATE_LIMITED', 'Too many requests from this address', { meta: { retryAfter: decision.retryAfterSeconds } });
   });
+  // A first visit creates a chat in the account: budgeted per address and per bot, so no one can
+  // fill an account with empty chats through its public widget.
+  const admitNewChat = (address: string, botId: string, reply: Parameters<typeof setRateLimitHeaders>[0]) => async () => {
+    for (const [limiter, key, message] of [
+      [limiters.newChatAddress, `ip:${address}`, 'Too many new chats from this address; try again in a minute'],
+      [limiters.newChatBot, `bot:${botId}`, 'This bot is starting too many chats at once; try again in a minute'],
+    ] as const) {
+      const decision = await limiter.consume(key);
+      if (!decision.allowed) {
+        setRateLimitHeaders(reply, decision);
+        throw new AppError('RATE_LIMITED', message, { meta: { retryAfter: decision.retryAfterSeconds } });
+      }
+    }
+  };
+  const open = { byAddress: new Map<string, number>(), byBot: new Map<string, number>() };
   const perSession = async (uuid: string, reply: Parameters<typeof setRateLimitHeaders>[0]) => {
     const decision = await limiters.session.consume(`session:${uuid.toLowerCase()}`);
     if (!decision.allowed) {
@@ -89,7 +106,8 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
     },
     async (request, reply) => {
       await perSession(request.body.uuid, reply);
-      return openSession(db, bus, normalise(request.body));
+      const session = normalise(request.body);
+      return openSession(db, bus, session, { admitNewChat: admitNewChat(request.ip, session.botId, reply) });
     },
   );
 
@@ -124,6 +142,22 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
     async (request, reply) => {
       const session = normalise(request.query);
       const chatId = await sessionChatId(db, session);
+      // Each open stream holds a socket and a subscription: a few per visitor, bounded per bot.
+      const address = request.ip;
+      if (
+        (open.byAddress.get(address) ?? 0) >= options.streams.perAddress ||
+        (open.byBot.get(session.botId) ?? 0) >= options.streams.perBot
+      ) {
+        reply.header('Retry-After', 30);
+        throw new AppError('RATE_LIMITED', 'Too many open chat streams; close one or try again shortly', { meta: { retryAfter: 30 } });
+      }
+      const bump = (map: Map<string, number>, key: string, by: number) => {
+        const n = (map.get(key) ?? 0) + by;
+        if (n > 0) map.set(key, n);
+        else map.delete(key);
+      };
+      bump(open.byAddress, address, 1);
+      bump(open.byBot, session.botId, 1);
       await touchSession(db, session.customerId, chatId);
       let unsubscribe: () => void = () => {};
       const stream = openEventStream(request, reply, {
@@ -131,6 +165,8 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
         headers: { 'access-control-allow-origin': '*' },
         onHeartbeat: () => touchSession(db, session.customerId, chatId),
         onClose: () => {
+          bump(open.byAddress, address, -1);
+          bump(open.byBot, session.botId, -1);
           unsubscribe();
           // Offline shortly after the last stream closes, unless the visitor came back meanwhile.
           setTimeout(

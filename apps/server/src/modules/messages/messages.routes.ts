@@ -6,6 +6,7 @@ import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { openEventStream } from '../../plugins/sse.js';
 import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
+import { actingAgentOf, requireOwnerFor } from '../agents/permissions.js';
 import { addMessage, listMessages, MESSAGE_MAX_LENGTH, toMessageRecord } from './messages.service.js';
 
 const tags = ['Conversations'];
@@ -67,13 +68,14 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Li
       },
     },
     async (request, reply) => {
-      const { accountId } = actorOf(request);
+      const actor = actorOf(request);
+      const { accountId } = actor;
       const chatId = request.params.chatId.toLowerCase();
-      const row = await addMessage(db, accountId, chatId, {
-        by: 'agent',
-        text: request.body.text,
-        agentId: request.body.agentId?.toLowerCase(),
-      });
+      // A reply is credited to the agent who sends it; only an owner may credit another agent.
+      const me = actingAgentOf(actor);
+      const agentId = request.body.agentId?.toLowerCase() ?? me;
+      if (agentId !== me) await requireOwnerFor(db, actor, 'post replies credited to another agent');
+      const row = await addMessage(db, accountId, chatId, { by: 'agent', text: request.body.text, agentId });
       // After the commit: the open widget (and other agents) see it live.
       await bus.publish(chatChannel(accountId, row.contactId), { type: 'message', message: toMessageRecord(row) });
       return reply.code(201).send(ok(toMessageRecord(row)));

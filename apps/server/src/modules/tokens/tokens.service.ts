@@ -7,6 +7,7 @@ import type { LiveBus } from '../../lib/live-bus.js';
 import { hashApiToken, looksLikeApiToken, newApiToken, tokenHint } from '../../lib/tokens.js';
 import { findAccount } from '../accounts/accounts.repository.js';
 import { findAgent } from '../agents/agents.repository.js';
+import { actingAgentOf, actsAsOwner } from '../agents/permissions.js';
 import { findActiveTokenByHash, insertToken, listTokens, revokeToken, revokeTokensCreatedBy, touchToken } from './tokens.repository.js';
 
 export interface TokenInfo {
@@ -31,9 +32,6 @@ export interface Actor {
   /** the agent a token request acts for: the one who created the token (absent for the account's own tokens) */
   tokenCreatedBy?: string;
 }
-
-/** The agent behind a request: signed in, or the creator of its token. */
-export const actingAgentOf = (actor: Actor): string | undefined => actor.agentId ?? actor.tokenCreatedBy;
 
 /** lastUsedAt is written at most once per this interval per token, not on every request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -73,10 +71,7 @@ export async function listAccountTokens(db: Kysely<DB>, accountId: string): Prom
  * other agent only those it created. Returns that agent's id, or undefined for all.
  */
 async function tokenScope(db: Kysely<DB>, actor: Actor): Promise<string | undefined> {
-  const agentId = actingAgentOf(actor);
-  if (!agentId) return undefined;
-  const agent = await findAgent(db, actor.accountId, agentId);
-  return agent?.role === 'owner' ? undefined : agentId;
+  return (await actsAsOwner(db, actor)) ? undefined : actingAgentOf(actor);
 }
 
 /** Creates a token for the agent behind the request (it belongs to that agent's tokens). */

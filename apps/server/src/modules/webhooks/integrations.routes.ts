@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
+import { requireOwnerFor } from '../agents/permissions.js';
 import { ObjectIdString } from '../chats/chats.schemas.js';
 import { BOTPENGUIN_TRIGGERS, listSubscriptions, subscribeTrigger } from './webhooks.service.js';
 
@@ -37,6 +38,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; all
       },
     },
     async (request) => {
+      await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       const { webhookUrl, botId, event, subscribe } = request.body;
       const result = await subscribeTrigger(
         db,

@@ -6,6 +6,7 @@ import { Nullable } from '../../lib/schema.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
+import { requireOwnerFor } from '../agents/permissions.js';
 import { EVENT_TYPES, type EventType } from './events.js';
 import * as service from './webhooks.service.js';
 
@@ -103,6 +104,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
       },
     },
     async (request, reply) => {
+      await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       const body = request.body;
       const row = await service.createSubscription(
         db,
@@ -162,6 +164,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
       },
     },
     async (request) => {
+      await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       const body = request.body;
       const row = await service.updateSubscription(
         db,
@@ -189,6 +192,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
       },
     },
     async (request) => {
+      await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       await service.deleteSubscription(db, actorOf(request).accountId, request.params.id);
       return { success: true as const, message: 'Webhook deleted successfully', data: { id: request.params.id } };
     },
@@ -206,6 +210,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
       },
     },
     async (request) => {
+      await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       const row = await service.rotateSecret(db, actorOf(request).accountId, request.params.id);
       return ok({ ...toSubscription(row), secret: row.secret });
     },

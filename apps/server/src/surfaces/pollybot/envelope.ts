@@ -86,7 +86,7 @@ export const ErrorBody = Type.Object(
 );
 
 /** The error responses every /api/v1 route may give (503: the database is unreachable; see Retry-After). */
-export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody } as const;
+export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody } as const;
 
 /** The success envelope of PollyBot's API and leadbox's own `/api/v1` routes: `{success: true, data}`. */
 export function ok<T>(data: T): { success: true; data: T } {

@@ -100,7 +100,7 @@ async function sessionGuard(
   reply: FastifyReply,
 ): Promise<void> {
   const session = await resolveSession(db, cookie);
-  if (!session) throw new AppError('UNAUTHORIZED', 'the session has ended; sign in again', { meta: { problem: 'invalid' } });
+  if (!session) throw new AppError('UNAUTHORIZED', 'the session has ended; sign in again', { meta: { problem: 'invalid', session: true } });
   if (!SAFE_METHODS.has(request.method)) {
     // Compared as bytes: a header with non-ASCII characters has more bytes than characters.
     const sent = Buffer.from(String(request.headers['x-csrf-token'] ?? ''));

@@ -12,6 +12,18 @@ interface AjvIssue {
   params: Record<string, unknown>;
 }
 
+/** How much of an offending value an error repeats: enough to recognise it, not a megabyte of it. */
+export const ECHO_MAX = 100;
+
+export function echoed(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > ECHO_MAX ? `${value.slice(0, ECHO_MAX)}…` : value;
+  if (value !== null && typeof value === 'object') {
+    const json = JSON.stringify(value);
+    return json.length > ECHO_MAX ? `${json.slice(0, ECHO_MAX)}…` : value;
+  }
+  return value;
+}
+
 /** The most issues one response lists; a 10,000-row import with a bad column would list all otherwise. */
 const MAX_ISSUES = 100;
 
@@ -87,7 +99,7 @@ export function toAppError(error: unknown): AppError {
       seen.add(key);
       const context = fastifyError.validationContext ?? 'body';
       const field = !described.field ? context : described.field.startsWith('[') ? `${context}${described.field}` : described.field;
-      issues.push({ ...described, field, ...(issue.keyword === 'required' ? {} : { value: issue.data }) });
+      issues.push({ ...described, field, ...(issue.keyword === 'required' ? {} : { value: echoed(issue.data) }) });
       if (issues.length >= MAX_ISSUES) break;
     }
     return AppError.validation(issues);

@@ -101,4 +101,17 @@ describeEachDialect('request limits', (ctx) => {
     const stored = await database.db.selectFrom('contacts').select('id').where('emailLower', '=', email).execute();
     assert.deepEqual(stored, [], 'nothing written');
   });
+
+  it('a validation error repeats at most a short prefix of the offending value', async () => {
+    const long = `${'x'.repeat(5000)}@example.test`;
+    const res = await call(ctx().app, 'POST', '/api/v1/leads', {
+      token: ctx().a.token,
+      scheme: 'bearer-no-authtype',
+      body: { name: 'Echo', email: long },
+    });
+    assert.equal(res.statusCode, 400);
+    const value = String(res.json.details.value);
+    assert.ok(value.length <= 101, `echoed ${value.length} characters`);
+    assert.ok(value.startsWith('xxxx'));
+  });
 });

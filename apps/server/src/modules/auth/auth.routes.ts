@@ -81,7 +81,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request) => {
       const session = await resolveSession(db, request.cookies[SESSION_COOKIE] ?? '');
-      if (!session) throw new AppError('UNAUTHORIZED', 'not signed in', { meta: { problem: 'missing' } });
+      if (!session) throw new AppError('UNAUTHORIZED', 'not signed in', { meta: { problem: 'missing', session: true } });
       return ok({ customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent });
     },
   );

@@ -42,7 +42,7 @@ export async function login(
     decoy ??= hashPassword('decoy-password');
     await verifyPassword(input.password, await decoy);
   }
-  if (matching.length === 0) throw new AppError('UNAUTHORIZED', 'Wrong email or password', { meta: { problem: 'invalid' } });
+  if (matching.length === 0) throw new AppError('UNAUTHORIZED', 'Wrong email or password', { meta: { problem: 'invalid', session: true } });
   if (matching.length > 1) {
     throw AppError.validation([{ field: 'customerId', message: 'this email signs in to several accounts: say which one' }]);
   }

@@ -45,7 +45,11 @@ describeEachDialect(
         const { res, raw } = await signIn(email, password, '10.0.0.2');
         assert.equal(res.statusCode, 401);
         assert.equal(raw, undefined, 'no cookie');
-        assert.equal((res.json() as { code: string }).code, 'INVALID_API_KEY');
+        assert.deepEqual(
+          res.json(),
+          { success: false, error: 'Wrong email or password', code: 'UNAUTHORIZED' },
+          'in its own words, not "Invalid API key"',
+        );
       }
     });
 

@@ -18,6 +18,9 @@ describe('webhook targets', () => {
       'fe80::1',
       'fd00::1',
       '::ffff:127.0.0.1',
+      '::127.0.0.1',
+      '::7f00:1',
+      '::a00:1',
       '224.0.0.1',
     ]) {
       assert.equal(isPublicAddress(a), false, a);
@@ -28,6 +31,7 @@ describe('webhook targets', () => {
     assert.match(urlProblem('http://127.0.0.1:9000/', false) ?? '', /private/);
     assert.match(urlProblem('http://localhost/', false) ?? '', /private/);
     assert.match(urlProblem('http://[::1]/', false) ?? '', /private/);
+    assert.match(urlProblem('http://[::127.0.0.1]/', false) ?? '', /private/, 'IPv4-compatible IPv6 (URL writes it [::7f00:1])');
     assert.match(urlProblem('ftp://example.com/', false) ?? '', /http/);
     assert.match(urlProblem('https://user:pw@example.com/', false) ?? '', /credentials/);
     assert.match(urlProblem('not a url', false) ?? '', /valid URL/);

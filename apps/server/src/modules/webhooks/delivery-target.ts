@@ -9,7 +9,16 @@ import ipaddr from 'ipaddr.js';
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    // ::ffff:a.b.c.d (mapped) and the deprecated ::a.b.c.d (compatible, which URL writes as
+    // [::7f00:1]) both reach the IPv4 address inside: judged as that address.
+    const compatible = v6.parts.slice(0, 6).every((p) => p === 0) && (v6.parts[6] !== 0 || (v6.parts[7] ?? 0) > 1);
+    if (v6.isIPv4MappedAddress() || compatible) {
+      const [hi = 0, lo = 0] = v6.parts.slice(6);
+      parsed = ipaddr.fromByteArray([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+    }
+  }
   return parsed.range() === 'unicast';
 }
 

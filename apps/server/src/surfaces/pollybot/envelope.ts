@@ -33,6 +33,8 @@ export function renderPollyBotError(e: AppError): PollyBotError {
       return { success: false, error: 'Validation failed', code: 'VALIDATION_ERROR', details };
     }
     case 'UNAUTHORIZED':
+      // Panel sign-in and sessions say what happened in their own words, not "Invalid API key".
+      if (e.meta.session) return { success: false, error: e.message, code: 'UNAUTHORIZED' };
       return { success: false, ...AUTH[(e.meta.problem as AuthProblem | undefined) ?? 'invalid'] };
     case 'FORBIDDEN':
       return { success: false, error: e.message, code: 'FORBIDDEN' };

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import secureJson from 'secure-json-parse';
@@ -34,7 +34,9 @@ import { appErrorHandler, notFoundHandler } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
 import { boundedValidatorCompiler } from './plugins/validation.js';
+import { renderBotPenguinError } from './surfaces/botpenguin/envelope.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
+import { renderPollyBotError } from './surfaces/pollybot/envelope.js';
 import { pollyBotSurface } from './surfaces/pollybot/index.js';
 
 export interface Limiters {
@@ -86,6 +88,19 @@ export function panelLimiters(config: Config, make: (limit: { points: number; wi
   };
 }
 
+/** Outside the vendor surfaces (the widget API, unknown routes): leadbox's own envelope. */
+function renderNativeError(appError: AppError) {
+  return {
+    error: {
+      code: appError.code,
+      // 5xx details stay in the log
+      message:
+        appError.code === 'INTERNAL' ? 'Internal server error' : appError.code === 'UNAVAILABLE' ? 'Service unavailable' : appError.message,
+      issues: appError.issues,
+    },
+  };
+}
+
 /** JSON objects and arrays a request body may hold unless its route says otherwise (`config.jsonContainers`). */
 export const JSON_CONTAINERS = 10_000;
 
@@ -122,6 +137,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // Probes would drown the access log.
     logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
     bodyLimit: 1024 * 1024,
+    // A URL the router cannot read (bad percent-encoding, an over-long id) is a 400 in the
+    // envelope of the surface it was meant for, like any other bad input.
+    frameworkErrors: (error, request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'has a path segment that is too long' : 'is not a valid URL';
+      const appError = AppError.validation([{ field: 'url', message }]);
+      const path = request.url;
+      const render =
+        path.startsWith('/inbox') || path.startsWith('/integrations')
+          ? renderBotPenguinError
+          : path.startsWith('/api/')
+            ? renderPollyBotError
+            : renderNativeError;
+      void (reply as FastifyReply).code(400).send(render(appError));
+    },
     // A client that never finishes sending its request (a slow-loris) is cut off with a 408:
     // Node checks open requests every second here instead of its default 30 s.
     serverFactory: (handler) =>

@@ -114,4 +114,25 @@ describeEachDialect('request limits', (ctx) => {
     assert.ok(value.length <= 101, `echoed ${value.length} characters`);
     assert.ok(value.startsWith('xxxx'));
   });
+
+  it('a URL the router cannot read is a 400 in the envelope of the surface it was meant for, and huge page numbers are 400s', async () => {
+    const { app, a } = ctx();
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: { 'x-bp-token': a.token, authorization: `Bearer ${a.token}` } });
+    const botPenguin = await get('/inbox/users/%E0%A4%A');
+    assert.equal(botPenguin.statusCode, 400);
+    assert.deepEqual([botPenguin.json().success, botPenguin.json().code], [false, 400]);
+    const long = await get(`/inbox/users/${'a'.repeat(5000)}`);
+    assert.equal(long.statusCode, 400);
+    assert.equal(long.json().code, 400);
+    const pollyBot = await get('/api/v1/leads/%E0%A4%A');
+    assert.equal(pollyBot.statusCode, 400);
+    assert.equal(pollyBot.json().code, 'VALIDATION_ERROR');
+    for (const page of ['99999999999', '1e20']) {
+      const res = await call(app, 'GET', '/inbox/direct/chats', {
+        token: a.token,
+        query: { botId: a.botId, customerId: a.customerId, page, type: 'lead' },
+      });
+      assert.equal(res.statusCode, 400, page);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import { CompiledQuery } from 'kysely';
-import { call, describeEachDialect, type TestContext } from '../../testing/harness.js';
+import { call, describeEachDialect, subscribeToEvents, type TestContext } from '../../testing/harness.js';
 import type { NewAccount } from '../accounts/accounts.service.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { jobHandlers } from '../jobs/handlers.js';
@@ -138,28 +138,7 @@ describeEachDialect(
       const walk = await seed(ctx(), a, 8, { tags: ['walk'] });
       await seed(ctx(), a, 2, { tags: ['walk'], status: 'REVIEW' });
       // A webhook subscription: the change records the same events as PUT /inbox/users/status-update.
-      const now = Date.now();
-      await database.db
-        .insertInto('webhookSubscriptions')
-        .values({
-          accountId: a.customerId,
-          id: 'f'.repeat(24),
-          url: 'https://hooks.example/bulk',
-          events: JSON.stringify(['chat.status_changed']),
-          secret: 'whsec_test',
-          enabled: 1,
-          botId: null,
-          description: null,
-          origin: 'api',
-          trigger: null,
-          consecutiveFailures: 0,
-          disabledReason: null,
-          leaseOwner: null,
-          leaseUntil: null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .execute();
+      const subscription = await subscribeToEvents(database, a.customerId, ['chat.status_changed']);
       try {
         const job = await start(ctx(), a, { action: 'status', status: 'CLOSED', target: byTag('walk', { status: ['OPEN'] }) });
         await runJobs(ctx());
@@ -177,7 +156,7 @@ describeEachDialect(
         assert.equal(changed.length, 8);
         assert.ok(changed.every((d) => d.previousStatus === 'OPEN' && d.status === 'CLOSED'));
       } finally {
-        await database.db.deleteFrom('webhookSubscriptions').where('id', '=', 'f'.repeat(24)).execute();
+        await database.db.deleteFrom('webhookSubscriptions').where('id', '=', subscription).execute();
       }
       const again = await start(ctx(), a, { action: 'status', status: 'CLOSED', target: byTag('walk') });
       await runJobs(ctx());

@@ -181,6 +181,8 @@ describe('customer panel in Chromium', { skip, timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Copy token' }).click();
     assert.equal(await page.evaluate('navigator.clipboard.readText()'), token);
     await page.getByRole('row', { name: /Zapier/ }).waitFor();
+    assert.match(await page.getByRole('row', { name: /Zapier/ }).innerText(), /Ann Owner/, 'who created it is shown');
+    assert.match(await page.getByRole('row', { name: /default/ }).innerText(), /the account/);
     await shoot(page, 'tokens');
 
     await page.getByRole('button', { name: 'Done' }).click();

@@ -344,7 +344,14 @@ describe('panel management screens in Chromium', { skip: browserSkip, timeout: 1
   it('works at phone width (375px) without sideways scrolling', async () => {
     const hook = (await apiAs(a, 'GET', '/api/v1/webhooks')).json.data.webhooks[0];
     await page.setViewportSize({ width: 375, height: 740 });
-    for (const url of ['/panel/groups', '/panel/webhooks', `/panel/webhooks/${hook.id}`, '/panel/agents', `/panel/contacts/${carol.id}`]) {
+    for (const url of [
+      '/panel/groups',
+      '/panel/webhooks',
+      `/panel/webhooks/${hook.id}`,
+      '/panel/agents',
+      '/panel/tokens',
+      `/panel/contacts/${carol.id}`,
+    ]) {
       await page.goto(url);
       await page.locator('main h1').waitFor();
       await page.locator('main table, main .profile').first().waitFor();

@@ -19,9 +19,21 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
           bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk-workspace_… (with `authtype: Key` on /inbox)' },
           bpToken: { type: 'apiKey', in: 'header', name: 'x-bp-token' },
           botToken: { type: 'apiKey', in: 'header', name: 'x-bot-token' },
+          panelSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'leadbox_session',
+            description: 'The panel: the cookie POST /api/v1/auth/login sets (HttpOnly, SameSite=Lax).',
+          },
+          csrf: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-CSRF-Token',
+            description: 'With a panel session, every write (POST, PUT, DELETE) also sends the csrfToken that sign-in answered.',
+          },
         },
       },
-      security: [{ bearer: [] }, { bpToken: [] }, { botToken: [] }],
+      security: [{ bearer: [] }, { bpToken: [] }, { botToken: [] }, { panelSession: [], csrf: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -135,4 +135,28 @@ describeEachDialect('request limits', (ctx) => {
       assert.equal(res.statusCode, 400, page);
     }
   });
+
+  it('the OpenAPI document marks the public routes as needing no credential and describes the panel session with its CSRF header', async () => {
+    const doc = (await ctx().app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { securitySchemes: Record<string, { in?: string; name?: string; description?: string }> };
+      security: unknown[];
+    };
+    for (const [path, method] of [
+      ['/widget/v1/session', 'post'],
+      ['/widget/v1/messages', 'post'],
+      ['/widget/v1/events', 'get'],
+      ['/api/v1/auth/login', 'post'],
+    ] as const) {
+      assert.deepEqual(doc.paths[path]?.[method]?.security, [], `${method} ${path} is public`);
+    }
+    assert.deepEqual(doc.components.securitySchemes.panelSession, {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'leadbox_session',
+      description: doc.components.securitySchemes.panelSession?.description,
+    });
+    assert.equal(doc.components.securitySchemes.csrf?.name, 'X-CSRF-Token');
+    assert.deepEqual(doc.security.at(-1), { panelSession: [], csrf: [] });
+  });
 });

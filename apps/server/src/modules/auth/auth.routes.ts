@@ -35,6 +35,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       schema: {
         tags,
         operationId: 'login',
+        // Public: no token (the widget is named by its bot, customer and session ids; sign-in makes the session).
+        security: [],
         summary: 'Sign an agent in (sets the session cookie)',
         body: Type.Object({
           email: Type.String({ minLength: 3, maxLength: 254 }),
@@ -75,6 +77,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       schema: {
         tags,
         operationId: 'currentSession',
+        security: [{ panelSession: [] }],
         summary: 'The signed-in agent',
         response: { 200: Type.Object({ success: Type.Literal(true), data: SessionInfo }), ...errorResponses },
       },
@@ -92,6 +95,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       schema: {
         tags,
         operationId: 'logout',
+        security: [{ panelSession: [] }],
         summary: 'End the session',
         response: { 200: Type.Object({ success: Type.Literal(true) }), ...errorResponses },
       },

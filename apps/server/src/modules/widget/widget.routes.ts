@@ -97,6 +97,8 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
       schema: {
         tags,
         operationId: 'openWidgetSession',
+        // Public: no token (the widget is named by its bot, customer and session ids; sign-in makes the session).
+        security: [],
         summary: 'Open the chat of a widget session (counts a website visit)',
         body: Type.Object(SessionFields),
         response: {
@@ -118,6 +120,8 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
       schema: {
         tags,
         operationId: 'sendWidgetMessage',
+        // Public: no token (the widget is named by its bot, customer and session ids; sign-in makes the session).
+        security: [],
         summary: "A visitor's message; the bot's replies come back (and live)",
         body: Type.Object({ ...SessionFields, text: Type.String({ minLength: 1, maxLength: VISITOR_MESSAGE_MAX }) }),
         response: { 200: Type.Object({ messages: Type.Array(Message) }) },
@@ -135,6 +139,8 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
       schema: {
         tags,
         operationId: 'widgetEvents',
+        // Public: no token (the widget is named by its bot, customer and session ids; sign-in makes the session).
+        security: [],
         summary: 'Server-Sent Events: new messages of the chat (agent replies arrive here)',
         querystring: Type.Object(SessionFields),
       },

@@ -48,9 +48,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
+      // Attempts on one email are counted per address: someone guessing a password slows only
+      // their own address, and never locks the real user out (docs/security.md).
       for (const [limiter, key] of [
         [limiters.address, `ip:${request.ip}`],
-        [limiters.email, `email:${email}`],
+        [limiters.email, `email:${email}:ip:${request.ip}`],
       ] as const) {
         const decision = await limiter.consume(key);
         if (!decision.allowed) {

@@ -145,3 +145,21 @@ describeEachDialect(
   },
   { env: { LEADBOX_LOGIN_ADDRESS_LIMIT: '3', LEADBOX_LOGIN_EMAIL_LIMIT: '100' } },
 );
+
+describeEachDialect(
+  'sign-in attempts per email',
+  (ctx) => {
+    before(async () => {
+      await setAgentPassword(ctx().database.db, ctx().a.customerId, ctx().a.agentId, PASSWORD);
+    });
+    const signIn = (password: string, remoteAddress: string) =>
+      ctx().app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'owner@a.test', password }, remoteAddress });
+
+    it('wrong passwords for an email slow the address they come from, not the real user signing in from elsewhere', async () => {
+      for (let i = 0; i < 3; i++) assert.equal((await signIn('guess number one', '10.7.0.1')).statusCode, 401);
+      assert.equal((await signIn(PASSWORD, '10.7.0.1')).statusCode, 429, 'the guessing address waits, even with the password');
+      assert.equal((await signIn(PASSWORD, '10.7.0.2')).statusCode, 200, 'the owner elsewhere is not locked out');
+    });
+  },
+  { env: { LEADBOX_LOGIN_ADDRESS_LIMIT: '1000', LEADBOX_LOGIN_EMAIL_LIMIT: '3' } },
+);

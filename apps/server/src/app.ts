@@ -33,6 +33,7 @@ import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.rout
 import { appErrorHandler, notFoundHandler } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { boundedValidatorCompiler } from './plugins/validation.js';
 import { renderBotPenguinError } from './surfaces/botpenguin/envelope.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
@@ -243,6 +244,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setErrorHandler(appErrorHandler(renderNative));
   app.setNotFoundHandler(notFoundHandler(renderNative));
 
+  await registerSecurityHeaders(app, { https: config.publicUrl.startsWith('https://'), frameAncestors: config.frameAncestors });
   await registerOpenApi(app, config.publicUrl);
 
   await registerPanel(app);

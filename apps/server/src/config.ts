@@ -24,6 +24,8 @@ export interface Config {
   redisKeyPrefix: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
+  /** who may frame the full-page chat (/page/…): a CSP frame-ancestors source list */
+  frameAncestors: string;
   /** the longest a client may take to send a whole request (headers and body) */
   requestTimeoutMs: number;
   /** true: trust every proxy's X-Forwarded-For; a list: only these addresses or CIDR ranges */
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     trustProxy: trustedProxies(env.TRUST_PROXY, problems),
     requestTimeoutMs: int('LEADBOX_REQUEST_TIMEOUT_MS', 60_000, 100, 600_000),
+    frameAncestors: frameAncestors(env.LEADBOX_FRAME_ANCESTORS, problems),
     rateLimits: {
       inbox: {
         points: int('LEADBOX_INBOX_RATE_LIMIT', 100, 1, 1_000_000),
@@ -215,4 +218,11 @@ function isCidr(entry: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** LEADBOX_FRAME_ANCESTORS: the sites allowed to frame the bot page (`*` any; `'none'` none; or origins). */
+function frameAncestors(raw: string | undefined, problems: string[]): string {
+  const value = raw?.trim() || '*';
+  if (/[;,\r\n]/.test(value)) problems.push("LEADBOX_FRAME_ANCESTORS must be a space-separated list of origins, * or 'none'");
+  return value;
 }

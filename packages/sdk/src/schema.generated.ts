@@ -2046,7 +2046,8 @@ export interface operations {
                     tags?: string[];
                     attributes?: {
                         key: string;
-                        value: string;
+                        /** @description stored as text: a number or a boolean is kept as it reads ("5", "true") */
+                        value: string | number | boolean;
                     }[];
                 };
             };
@@ -2825,7 +2826,8 @@ export interface operations {
                             tags?: string[];
                             attributes?: {
                                 key: string;
-                                value: string;
+                                /** @description stored as text: a number or a boolean is kept as it reads ("5", "true") */
+                                value: string | number | boolean;
                             }[];
                         };
                         notes?: {
@@ -3063,7 +3065,8 @@ export interface operations {
                             tags?: string[];
                             attributes?: {
                                 key: string;
-                                value: string;
+                                /** @description stored as text: a number or a boolean is kept as it reads ("5", "true") */
+                                value: string | number | boolean;
                             }[];
                         };
                     };

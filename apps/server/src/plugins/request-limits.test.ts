@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { call, describeEachDialect } from '../testing/harness.js';
+import { call, describeEachDialect, randomUuid } from '../testing/harness.js';
 
 // No request can freeze the server: every array a request may carry has a documented maxItems,
 // validation stops at the first problem, and a body holding more JSON objects and arrays than its
@@ -158,5 +158,22 @@ describeEachDialect('request limits', (ctx) => {
     });
     assert.equal(doc.components.securitySchemes.csrf?.name, 'X-CSRF-Token');
     assert.deepEqual(doc.security.at(-1), { panelSession: [], csrf: [] });
+  });
+
+  it('a JSON body is read as sent: a string where a list is documented, or a list where a string is, is a 400 naming the field', async () => {
+    const { app, a } = ctx();
+    const lead = (extra: Record<string, unknown>) =>
+      call(app, 'PUT', '/inbox/direct/lead', {
+        token: a.token,
+        body: { uuid: randomUuid(), botId: a.botId, customerId: a.customerId, ...extra },
+      });
+    const tags = await lead({ tags: 'vip' });
+    assert.equal(tags.statusCode, 400);
+    assert.match(tags.json.data.join('\n'), /^tags: /m);
+    const name = await lead({ name: ['Ann'] });
+    assert.equal(name.statusCode, 400);
+    assert.match(name.json.data.join('\n'), /^name: /m);
+    const numeric = await lead({ name: 'Num', attributes: [{ key: 'visits', value: 5 }] });
+    assert.equal(numeric.statusCode, 200, 'an attribute value may be a number, kept as text');
   });
 });

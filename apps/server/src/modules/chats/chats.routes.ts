@@ -6,7 +6,7 @@ import { actorOf } from '../../plugins/api-guard.js';
 import { done, Envelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
 import { ChatRecord, toChatRecord } from '../../surfaces/botpenguin/records.js';
 import { upsertLead } from '../contacts/contacts.service.js';
-import { ChatListQuery, LeadUpsertBody } from './chats.schemas.js';
+import { attributesOf, ChatListQuery, LeadUpsertBody } from './chats.schemas.js';
 import { listChats } from './chats.service.js';
 
 const blank = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
@@ -55,7 +55,7 @@ export const chatsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
         picture: blank(body.picture),
         status: body.status,
         tags: body.tags,
-        attributes: body.attributes,
+        attributes: attributesOf(body.attributes),
         notes: body.notes,
       });
       return done();

@@ -10,8 +10,15 @@ export const ChatStatusSchema = Type.Enum([...CHAT_STATUSES], { description: 'Co
 
 export const AttributeInput = Type.Object({
   key: Type.String({ minLength: 1, maxLength: LIMITS.attributeKeyLength }),
-  value: Type.String({ maxLength: LIMITS.attributeValueLength }),
+  value: Type.Union([Type.String({ maxLength: LIMITS.attributeValueLength }), Type.Number(), Type.Boolean()], {
+    description: 'stored as text: a number or a boolean is kept as it reads ("5", "true")',
+  }),
 });
+
+/** Attribute values as stored: text. */
+export function attributesOf(list: readonly { key: string; value: string | number | boolean }[] | undefined) {
+  return list?.map((a) => ({ key: a.key, value: String(a.value) }));
+}
 
 export const TagsInput = Type.Array(Type.String({ maxLength: LIMITS.tagLength }), { maxItems: LIMITS.tagsPerRequest });
 

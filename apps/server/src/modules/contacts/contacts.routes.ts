@@ -5,6 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
 import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
+import { attributesOf } from '../chats/chats.schemas.js';
 import { type Contact, LIMITS } from './contact.js';
 import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
 import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses } from './contacts.service.js';
@@ -41,7 +42,7 @@ export function toContactReplace(body: InboxUserReplaceBody, current: Pick<Conta
     agentId: body._agentAssigned === undefined ? undefined : (clearable(body._agentAssigned)?.toLowerCase() ?? null),
     isLiveChatActive: body.isLiveChatActive,
     tags: details?.tags,
-    attributes: details?.attributes,
+    attributes: attributesOf(details?.attributes),
     notes: body.profile?.notes?.map((n) => ({ id: n._id, title: n.title, description: n.description })),
     segmentIds: body.segments?.map((s) => s.toLowerCase()),
   };

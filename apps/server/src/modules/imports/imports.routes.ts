@@ -7,7 +7,7 @@ import { PATTERNS } from '../../lib/patterns.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { toAppError } from '../../plugins/errors.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
-import { AttributeInput, TagsInput } from '../chats/chats.schemas.js';
+import { AttributeInput, attributesOf, TagsInput } from '../chats/chats.schemas.js';
 import { LIMITS } from '../contacts/contact.js';
 import { emptyRowIssues, type ImportRow, importContacts } from './imports.service.js';
 
@@ -66,7 +66,7 @@ function toImportRow(raw: unknown): ImportRow {
     email: text(d.contact?.email),
     phone: number ? { number, prefix: text(d.contact?.phone?.prefix)?.replace(/^\+/, '') ?? null } : undefined,
     tags: d.tags,
-    attributes: d.attributes,
+    attributes: attributesOf(d.attributes),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isPostgres } from '../../db/dialect.js';
 import { retryOnUniqueViolation } from '../../db/errors.js';
 import { lockKey } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
@@ -7,6 +8,7 @@ import { requireBot } from '../bots/bots.service.js';
 import { LIMITS } from '../contacts/contact.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import type { ImportRow } from './contact-rows.js';
+import { applyInChunks, oneImportAtATime, readMatching } from './import-chunks.js';
 import {
   changeOf,
   type ImportBot,
@@ -22,7 +24,19 @@ export type { ImportResult, ImportRow };
 
 export interface ImportOptions {
   now?: number;
+  /**
+   * SQLite, outside a transaction: write in short transactions (import-chunks.ts) so that the
+   * process's other requests get the one connection in between. Only for a process that takes
+   * back unfinished imports when it starts (`recoverImports`): the server. Ignored on PostgreSQL,
+   * where a long transaction holds only its own rows, and when `db` is a transaction.
+   */
+  inChunks?: boolean;
+  /** contacts per chunk (tests) */
+  chunkSize?: number;
 }
+
+/** Plans that other writers made out of date before a chunked import goes for one transaction instead. */
+const CHUNKED_ATTEMPTS = 3;
 
 // Given a transaction (an import job's step), the rows commit with the caller's other writes. A
 // lost insert race aborts that transaction on PostgreSQL, so it is the caller that runs it again.
@@ -49,7 +63,8 @@ const refuse = (plan: ImportPlan) => {
  * the account matches nothing), else the one with the same phone (dial code and number), else the
  * one with the same email (case-insensitive), else creates one; rows that match each other in the
  * same request merge (import-plan.ts). Every row is checked, per-contact limits against the stored
- * contacts included, before anything is written; then the rows are written in one transaction.
+ * contacts included, before anything is written; then the rows are written in one transaction, or
+ * with `inChunks` in several whose work is taken back if the import does not complete.
  */
 export async function importContacts(
   db: Kysely<DB>,
@@ -65,6 +80,18 @@ export async function importContacts(
   const now = options.now ?? Date.now();
   const rows = input.rows;
 
+  if (options.inChunks && !db.isTransaction && !isPostgres(db)) {
+    return oneImportAtATime(db, accountId, async () => {
+      for (let attempt = 1; attempt <= CHUNKED_ATTEMPTS; attempt++) {
+        const read = await readMatching(db, accountId, rows);
+        const plan = await planImport(read, rows, now);
+        refuse(plan);
+        if (await applyInChunks(db, accountId, plan, read, { rows, bot, now, chunkSize: options.chunkSize })) return plan.result;
+      }
+      // Writers keep changing the contacts this file matches: one transaction, which they wait for.
+      return importInOneTransaction(db, accountId, rows, bot, now);
+    });
+  }
   return retrying(db, () => importInOneTransaction(db, accountId, rows, bot, now));
 }
 

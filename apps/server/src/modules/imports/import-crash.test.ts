@@ -34,7 +34,9 @@ describe('kill -9 during a 10,000-row import [sqlite]', () => {
     await testDb?.drop();
   });
 
-  it('leaves nothing of the import once the server is back, and keeps what other requests wrote meanwhile', async () => {
+  it('leaves nothing of the import once the server is back, and keeps what other requests wrote meanwhile', {
+    timeout: 120_000,
+  }, async () => {
     const db = testDb.database.db;
     const { token, customerId, botId } = account;
     const tag = `crash${randomUuid().slice(0, 8)}`;

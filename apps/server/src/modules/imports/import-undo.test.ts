@@ -80,7 +80,9 @@ const onlySqlite = (t: NodeTestContext, ctx: TestContext) => {
 };
 
 describeEachDialect('POST /inbox/users/import stays all or nothing', (ctx) => {
-  it('a row late in the file that would take a stored contact past 200 tags is a 400, and nothing is written', async () => {
+  it('a row late in the file that would take a stored contact past 200 tags is a 400, and nothing is written', {
+    timeout: 60_000,
+  }, async () => {
     const h = helpers(ctx());
     const t = runTag();
     const email = `full.${t}@example.com`;
@@ -105,7 +107,7 @@ describeEachDialect('POST /inbox/users/import stays all or nothing', (ctx) => {
     assert.equal(await h.journal(), 0);
   });
 
-  it('a failure after chunks committed takes them back, and keeps what other requests wrote meanwhile', async (t) => {
+  it('a failure after chunks committed takes them back, and keeps what other requests wrote meanwhile', { timeout: 60_000 }, async (t) => {
     if (onlySqlite(t, ctx())) return;
     const h = helpers(ctx());
     const tag = runTag();
@@ -175,7 +177,9 @@ describeEachDialect('POST /inbox/users/import stays all or nothing', (ctx) => {
     }
   });
 
-  it('a contact created meanwhile that a later row matches: the import starts over and merges that row into it', async (t) => {
+  it('a contact created meanwhile that a later row matches: the import starts over and merges that row into it', {
+    timeout: 60_000,
+  }, async (t) => {
     if (onlySqlite(t, ctx())) return;
     const h = helpers(ctx());
     const tag = runTag();
@@ -200,7 +204,9 @@ describeEachDialect('POST /inbox/users/import stays all or nothing', (ctx) => {
     assert.equal(await h.journal(), 0);
   });
 
-  it('another request filling up a contact the import merges into: the import answers 400 and leaves nothing', async (t) => {
+  it('another request filling up a contact the import merges into: the import answers 400 and leaves nothing', {
+    timeout: 60_000,
+  }, async (t) => {
     if (onlySqlite(t, ctx())) return;
     const h = helpers(ctx());
     const tag = runTag();

@@ -5,11 +5,13 @@ import type { Config } from './config.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openInfrastructure } from './infrastructure.js';
 import { ensureDefaultAccount, firstStartMessage } from './modules/accounts/first-start.js';
+import { recoverImports } from './modules/imports/import-journal.js';
 import { startDispatcher } from './modules/webhooks/dispatcher.js';
 
 /**
- * Opens the database, applies migrations, creates the default account on an empty database,
- * listens, and drains in-flight requests on SIGINT/SIGTERM before closing the pools.
+ * Opens the database, applies migrations, takes back an unfinished import, creates the default
+ * account on an empty database, listens, and drains in-flight requests on SIGINT/SIGTERM before
+ * closing the pools.
  */
 export async function startServer(config: Config, out: { write(text: string): unknown } = process.stdout): Promise<FastifyInstance> {
   const log = pino({ level: config.logLevel });
@@ -18,6 +20,9 @@ export async function startServer(config: Config, out: { write(text: string): un
   // Safe with several instances starting at once: the migrator takes a lock. Deploys that prefer
   // one explicit step run `npx leadbox migrate` first and start instances with LEADBOX_MIGRATE=false.
   if (config.migrateOnStart) await migrateToLatest(database.db);
+  // An import the last process stopped in (SQLite applies big ones in chunks) is taken back before
+  // anything is served or any job runs: all or nothing, across a crash too.
+  await recoverImports(database.db, log);
   const fresh = await ensureDefaultAccount(database.db);
   const app = await buildApp(config, { database, limiters: infra.limiters, redis: infra.redis, bus: infra.bus, logger: log });
   const dispatcher = config.webhooks.dispatch ? startDispatcher(database.db, config.webhooks, app.log) : null;

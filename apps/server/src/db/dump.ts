@@ -23,6 +23,9 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'jobs', key: ['accountId', 'id'] },
   { table: 'jobInputs', key: ['accountId', 'jobId', 'seq'] },
   { table: 'jobRejects', key: ['accountId', 'jobId', 'seq'] },
+  // A database copied while an import was unfinished (after a crash) carries its undo journal,
+  // so the restored copy takes the import back at its first start, as the original would have.
+  { table: 'importJournal', key: ['accountId', 'importId', 'seq'] },
 ];
 
 /**

@@ -33,6 +33,7 @@ describe('migrations', () => {
         '0009-search-trigger',
         '0010-event-sequence',
         '0011-created-xid',
+        '0012-import-journal',
         '0013-token-creator',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();

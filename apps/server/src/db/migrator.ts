@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008-jobs.js';
 import * as m0009 from './migrations/0009-search-trigger.js';
 import * as m0010 from './migrations/0010-event-sequence.js';
 import * as m0011 from './migrations/0011-created-xid.js';
+import * as m0012 from './migrations/0012-import-journal.js';
 import * as m0013 from './migrations/0013-token-creator.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-search-trigger': m0009,
   '0010-event-sequence': m0010,
   '0011-created-xid': m0011,
+  '0012-import-journal': m0012,
   '0013-token-creator': m0013,
 };
 

@@ -277,6 +277,16 @@ export interface JobRejectsTable {
   raw: string;
 }
 
+/** How to take back one committed chunk of an import that has not finished (see imports/import-journal.ts). */
+export interface ImportJournalTable {
+  accountId: string;
+  importId: string;
+  seq: number;
+  /** JSON: the contacts the chunk created and, for those it changed, their fields before and after */
+  undo: string;
+  createdAt: number;
+}
+
 export interface DB {
   accounts: AccountsTable;
   bots: BotsTable;
@@ -298,4 +308,5 @@ export interface DB {
   jobs: JobsTable;
   jobInputs: JobInputsTable;
   jobRejects: JobRejectsTable;
+  importJournal: ImportJournalTable;
 }

@@ -203,6 +203,30 @@ export class ContactStore {
 
   /** Deletes locked contacts with their tags, notes, memberships and messages; their lead ids are retired, never reused. */
   async delete(contacts: readonly Contact[]): Promise<void> {
+    await this.#delete(contacts);
+    await this.#recordChanges(contacts.map((c) => ({ before: c, afterId: null })));
+  }
+
+  // ---- taking back an import that did not finish (its undo journal): no events ----
+
+  /**
+   * Deletes locked contacts an unfinished import created, as `delete` does but with no event: the
+   * import recorded none for them (its one `import.completed` comes with its last chunk).
+   */
+  async discardImported(contacts: readonly Contact[]): Promise<void> {
+    await this.#delete(contacts);
+  }
+
+  /**
+   * Puts back what an unfinished import changed on a locked contact: `change` holds the fields that
+   * still have the import's values; `unmarkImported` also clears the imported flag the import set
+   * (`update` never clears it). No event, as the import recorded none. True when something changed.
+   */
+  async revertImported(current: Contact, change: ContactChange, options: { unmarkImported: boolean }): Promise<boolean> {
+    return this.#apply(current, change, options.unmarkImported ? { ...current, isImported: false } : current);
+  }
+
+  async #delete(contacts: readonly Contact[]): Promise<void> {
     if (contacts.length === 0) return;
     const { accountId } = this;
     for (const part of chunks(contacts)) {
@@ -219,7 +243,6 @@ export class ContactStore {
     }
     // Deleted chats leave their lists: deep-page checkpoints are stale.
     forgetAccountChatCheckpoints(this.#db, accountId);
-    await this.#recordChanges(contacts.map((c) => ({ before: c, afterId: null })));
   }
 
   // ---- writes that are not changes of the contact: no contact.updated ----
@@ -274,9 +297,10 @@ export class ContactStore {
       .where('contacts.accountId', '=', this.accountId);
   }
 
-  async #apply(current: Contact, change: ContactChange): Promise<boolean> {
+  /** `base`: what `change` applies to when it is not `current` itself (only to clear the sticky imported flag). */
+  async #apply(current: Contact, change: ContactChange, base: Contact = current): Promise<boolean> {
     const { accountId } = this;
-    const next = nextColumns(current, change);
+    const next = nextColumns(base, change);
     const before = nextColumns(current, {});
     const patch: Updateable<ContactsTable> = {};
     for (const key of Object.keys(next) as (keyof typeof next)[]) {

@@ -104,7 +104,9 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asyn
         throw AppError.validation([{ field: 'botId header', message: PATTERNS.objectId.message, value: headerBot }]);
       }
       const botId = (request.query.botId || headerBot || undefined)?.toLowerCase();
-      const result = await importContacts(db, actorOf(request).accountId, { rows, botId });
+      // In chunks on SQLite: the server's other requests share its one connection (the server takes
+      // back an import it did not finish when it starts again).
+      const result = await importContacts(db, actorOf(request).accountId, { rows, botId }, { inChunks: true });
       return ok({ created: result.created, updated: result.updated, users: result.rows.map((r) => ({ _id: r.id, action: r.action })) });
     },
   );

@@ -1,24 +1,42 @@
 import type { Kysely } from 'kysely';
+import { isPostgres } from '../../db/dialect.js';
 import { retryOnUniqueViolation } from '../../db/errors.js';
 import { lockKey } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
-import { newObjectId } from '../../lib/ids.js';
-import { phoneKey } from '../../lib/phone.js';
 import { requireBot } from '../bots/bots.service.js';
-import { type Attribute, type Contact, cleanTags, LIMITS, mergeAttributes, type Phone } from '../contacts/contact.js';
+import { LIMITS } from '../contacts/contact.js';
 import { ContactStore } from '../contacts/contact-store.js';
-import { recordEvents, watchedEvents } from '../webhooks/events.js';
 import type { ImportRow } from './contact-rows.js';
+import { applyInChunks, oneImportAtATime, readMatching } from './import-chunks.js';
+import {
+  changeOf,
+  type ImportBot,
+  type ImportPlan,
+  type ImportResult,
+  keysOfRows,
+  newContactOf,
+  planImport,
+  recordImportCompleted,
+} from './import-plan.js';
 
-export type { ImportRow };
+export type { ImportResult, ImportRow };
 
-export interface ImportResult {
-  created: number;
-  updated: number;
-  /** one entry per input row, in order */
-  rows: { id: string; action: 'created' | 'updated' }[];
+export interface ImportOptions {
+  now?: number;
+  /**
+   * SQLite, outside a transaction: write in short transactions (import-chunks.ts) so that the
+   * process's other requests get the one connection in between. Only for a process that takes
+   * back unfinished imports when it starts (`recoverImports`): the server. Ignored on PostgreSQL,
+   * where a long transaction holds only its own rows, and when `db` is a transaction.
+   */
+  inChunks?: boolean;
+  /** contacts per chunk (tests) */
+  chunkSize?: number;
 }
+
+/** Plans that other writers made out of date before a chunked import goes for one transaction instead. */
+const CHUNKED_ATTEMPTS = 3;
 
 // Given a transaction (an import job's step), the rows commit with the caller's other writes. A
 // lost insert race aborts that transaction on PostgreSQL, so it is the caller that runs it again.
@@ -36,139 +54,70 @@ export function emptyRowIssues(rows: readonly ImportRow[]): FieldIssue[] {
   return issues;
 }
 
-/** A contact as the import leaves it: one that was there (`current`, locked) or one it creates. */
-interface Working {
-  id: string;
-  current: Contact | null;
-  name: string | null;
-  email: string | null;
-  phone: Phone | null;
-  tags: string[];
-  attributes: Attribute[];
-  touched: boolean;
-}
-
-const keysOf = (w: Working) => ({
-  phoneKey: phoneKey(w.phone?.prefix, w.phone?.number),
-  emailLower: w.email ? w.email.toLowerCase() : null,
-});
+const refuse = (plan: ImportPlan) => {
+  if (plan.issues.length > 0) throw AppError.validation(plan.issues.slice(0, 100));
+};
 
 /**
- * Imports contacts in one transaction: a row updates the contact with its id (an id of no contact
- * of the account matches nothing), else the one with the same phone (dial code and number), else
- * the one with the same email (case-insensitive), else creates one; rows that match each other in
- * the same request merge. Nothing is written unless every row is valid.
+ * Imports contacts, all or nothing: a row updates the contact with its id (an id of no contact of
+ * the account matches nothing), else the one with the same phone (dial code and number), else the
+ * one with the same email (case-insensitive), else creates one; rows that match each other in the
+ * same request merge (import-plan.ts). Every row is checked, per-contact limits against the stored
+ * contacts included, before anything is written; then the rows are written in one transaction, or
+ * with `inChunks` in several whose work is taken back if the import does not complete.
  */
 export async function importContacts(
   db: Kysely<DB>,
   accountId: string,
   input: { rows: ImportRow[]; botId?: string },
-  now = Date.now(),
+  options: ImportOptions = {},
 ): Promise<ImportResult> {
   const issues = emptyRowIssues(input.rows).map((issue) => ({ ...issue, field: issue.field.replace(/^body/, '') }));
   if (input.rows.length > LIMITS.importRows)
     issues.unshift({ field: 'body', message: `at most ${LIMITS.importRows} contacts per request` });
   if (issues.length > 0) throw AppError.validation(issues.slice(0, 100));
   const bot = input.botId ? await requireBot(db, accountId, input.botId) : null;
+  const now = options.now ?? Date.now();
+  const rows = input.rows;
 
-  return retrying(db, () =>
-    inTransaction(db, async (trx) => {
-      // Imports of one account run one at a time (PostgreSQL advisory lock), so two overlapping
-      // files imported through two instances cannot both create the same contact.
-      await lockKey(trx, `import:${accountId}`);
-      const keys = [...new Set(input.rows.map((r) => phoneKey(r.phone?.prefix, r.phone?.number)).filter((k): k is string => k !== null))];
-      const emails = [...new Set(input.rows.map((r) => r.email?.toLowerCase()).filter((e): e is string => Boolean(e)))];
-      const ids = [...new Set(input.rows.map((r) => r.id).filter((id): id is string => Boolean(id)))];
-      const store = new ContactStore(trx, accountId, now);
-      const existing = await store.lockMatching(ids, keys, emails);
-
-      const byId = new Map<string, Working>();
-      const byPhone = new Map<string, Working>();
-      const byEmail = new Map<string, Working>();
-      const index = (w: Working) => {
-        const k = keysOf(w);
-        if (k.phoneKey && !byPhone.has(k.phoneKey)) byPhone.set(k.phoneKey, w);
-        if (k.emailLower && !byEmail.has(k.emailLower)) byEmail.set(k.emailLower, w);
-      };
-      for (const c of existing) {
-        const { id, name, email, phone, tags, attributes } = c;
-        const w: Working = { id, current: c, name, email, phone, tags, attributes, touched: false };
-        byId.set(c.id, w);
-        index(w);
+  if (options.inChunks && !db.isTransaction && !isPostgres(db)) {
+    return oneImportAtATime(db, accountId, async () => {
+      for (let attempt = 1; attempt <= CHUNKED_ATTEMPTS; attempt++) {
+        const read = await readMatching(db, accountId, rows);
+        const plan = await planImport(read, rows, now);
+        refuse(plan);
+        if (await applyInChunks(db, accountId, plan, read, { rows, bot, now, chunkSize: options.chunkSize })) return plan.result;
       }
+      // Writers keep changing the contacts this file matches: one transaction, which they wait for.
+      return importInOneTransaction(db, accountId, rows, bot, now);
+    });
+  }
+  return retrying(db, () => importInOneTransaction(db, accountId, rows, bot, now));
+}
 
-      const result: ImportResult = { created: 0, updated: 0, rows: [] };
-      const touched: Working[] = [];
-      const reported = new Set<string>();
-      input.rows.forEach((incoming, i) => {
-        const key = phoneKey(incoming.phone?.prefix, incoming.phone?.number);
-        const email = incoming.email?.toLowerCase();
-        // The contact's own id first (an exported file read back), then the phone, then the email.
-        let w =
-          (incoming.id ? byId.get(incoming.id) : undefined) ??
-          (key ? byPhone.get(key) : undefined) ??
-          (email ? byEmail.get(email) : undefined);
-        if (!w) {
-          w = { id: newObjectId(now), current: null, name: null, email: null, phone: null, tags: [], attributes: [], touched: false };
-          result.created++;
-        } else if (w.current && !w.touched) {
-          result.updated++;
-        }
-        if (!w.touched) touched.push(w);
-        w.touched = true;
-        if (incoming.name) w.name = incoming.name;
-        if (incoming.email) w.email = incoming.email;
-        if (incoming.phone) w.phone = incoming.phone;
-        w.tags = cleanTags([...w.tags, ...(incoming.tags ?? [])]);
-        w.attributes = mergeAttributes(w.attributes, incoming.attributes ?? []);
-        if (w.tags.length > LIMITS.tagsPerContact)
-          issues.push({ field: `body[${i}].profile.userDetails.tags`, message: `a contact has at most ${LIMITS.tagsPerContact} tags` });
-        if (w.attributes.length > LIMITS.attributesPerContact)
-          issues.push({
-            field: `body[${i}].profile.userDetails.attributes`,
-            message: `a contact has at most ${LIMITS.attributesPerContact} attributes`,
-          });
-        index(w);
-        result.rows.push({ id: w.id, action: !w.current && !reported.has(w.id) ? 'created' : 'updated' });
-        reported.add(w.id);
-      });
-      if (issues.length > 0) throw AppError.validation(issues.slice(0, 100));
-
-      // One import.completed for the whole import instead of an event per contact (docs/webhooks.md).
-      const quiet = { events: false };
-      await store.create(
-        touched
-          .filter((w) => !w.current)
-          .map((w) => ({
-            id: w.id,
-            botId: bot?.id ?? null,
-            platform: bot?.platform ?? null,
-            name: w.name,
-            email: w.email,
-            phone: w.phone,
-            tags: w.tags,
-            attributes: w.attributes,
-            imported: true,
-          })),
-        quiet,
-      );
-      for (const w of touched) {
-        if (!w.current) continue;
-        const fields = { name: w.name, email: w.email, phone: w.phone, addTags: w.tags, attributes: w.attributes, imported: true };
-        await store.update(w.current, fields, quiet);
-      }
-      // One event for the whole import: a 10,000-row file is not 10,000 webhook calls.
-      if ((await watchedEvents(trx, accountId)).has('import.completed')) {
-        const userIds = [...new Set(result.rows.map((r) => r.id))];
-        const data = { created: result.created, updated: result.updated, total: input.rows.length, userIds };
-        await recordEvents(
-          trx,
-          accountId,
-          [{ type: 'import.completed', botId: bot?.id ?? null, platform: bot?.platform ?? null, data }],
-          now,
-        );
-      }
-      return result;
-    }),
-  );
+function importInOneTransaction(
+  db: Kysely<DB>,
+  accountId: string,
+  rows: readonly ImportRow[],
+  bot: ImportBot | null,
+  now: number,
+): Promise<ImportResult> {
+  return inTransaction(db, async (trx) => {
+    // Imports of one account run one at a time (PostgreSQL advisory lock), so two overlapping
+    // files imported through two instances cannot both create the same contact.
+    await lockKey(trx, `import:${accountId}`);
+    const keys = keysOfRows(rows);
+    const store = new ContactStore(trx, accountId, now);
+    const plan = await planImport(await store.lockMatching(keys.ids, keys.phoneKeys, keys.emails), rows, now);
+    refuse(plan);
+    // One import.completed for the whole import instead of an event per contact (docs/webhooks.md).
+    const quiet = { events: false };
+    await store.create(
+      plan.contacts.filter((p) => !p.current).map((p) => newContactOf(p, bot)),
+      quiet,
+    );
+    for (const p of plan.contacts) if (p.current) await store.update(p.current, changeOf(p, p.current), quiet);
+    await recordImportCompleted(trx, accountId, bot, plan.result, now);
+    return plan.result;
+  });
 }

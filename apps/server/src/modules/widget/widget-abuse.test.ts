@@ -44,11 +44,16 @@ describeEachDialect(
       (controllers[0] as AbortController).abort();
       await streams[0]?.body?.cancel().catch(() => {});
       const deadline = Date.now() + 5_000;
-      let again = await fetch(url, { signal: (controllers[0] = new AbortController()).signal });
+      const retry = () => {
+        const controller = new AbortController();
+        controllers[0] = controller;
+        return fetch(url, { signal: controller.signal });
+      };
+      let again = await retry();
       while (again.status === 429 && Date.now() < deadline) {
         await again.body?.cancel().catch(() => {});
         await new Promise((resolve) => setImmediate(resolve));
-        again = await fetch(url, { signal: (controllers[0] = new AbortController()).signal });
+        again = await retry();
       }
       assert.equal(again.status, 200, 'room again once a stream closed');
       for (const c of controllers) c.abort();

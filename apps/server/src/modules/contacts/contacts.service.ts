@@ -33,23 +33,23 @@ export interface LeadUpsert {
 }
 
 /** A whole-contact write: a present key replaces the stored value, null clears it, an absent key leaves it. */
-export interface ContactReplace {
-  name?: string | null;
-  email?: string | null;
-  phone?: Phone | null;
-  picture?: string | null;
-  city?: string | null;
-  country?: string | null;
-  gender?: string | null;
-  status?: ChatStatus;
-  agentId?: string | null;
-  isLiveChatActive?: boolean;
-  tags?: string[];
-  attributes?: Attribute[];
-  /** notes with an id are kept (and edited), without one are added; stored notes left out are removed */
-  notes?: { id?: string; title: string; description: string }[];
-  segmentIds?: string[];
-}
+export type ContactReplace = Pick<
+  ContactChange,
+  | 'name'
+  | 'email'
+  | 'phone'
+  | 'picture'
+  | 'city'
+  | 'country'
+  | 'gender'
+  | 'status'
+  | 'agentId'
+  | 'isLiveChatActive'
+  | 'tags'
+  | 'attributes'
+  | 'notes'
+  | 'segmentIds'
+>;
 
 export function assertCustomer(accountId: string, customerId: string): void {
   // Another account's id reads exactly like an unknown one.

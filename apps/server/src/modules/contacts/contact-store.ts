@@ -6,7 +6,15 @@ import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
 import { forgetAccountChatCheckpoints, forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
-import { contactChangeEvents, type EventType, nextSequence, type PendingEvent, recordEvents, watchedEvents } from '../webhooks/events.js';
+import {
+  contactChangeEvents,
+  type EventType,
+  eventTypesOf,
+  nextSequence,
+  type PendingEvent,
+  recordEvents,
+  watchedEvents,
+} from '../webhooks/events.js';
 import {
   type Attribute,
   type ChatStatus,
@@ -18,7 +26,7 @@ import {
   type MessageAuthor,
   type Phone,
 } from './contact.js';
-import { type ContactRow, chunks, findContactRows, hydrate, relationColumns, toContactWithRelations } from './contacts.repository.js';
+import { chunks, findContactRows, hydrate, relationColumns, toContactWithRelations } from './contacts.repository.js';
 
 /**
  * The contact store: the only code that writes `contacts` and its relation tables (tags, notes,
@@ -56,7 +64,6 @@ export class ContactStore {
   async lock(ids: readonly string[]): Promise<Contact[]> {
     const out: Contact[] = [];
     for (const part of chunks([...new Set(ids)].sort())) {
-      if (part.length === 0) continue;
       const rows = await lockRows(
         this.#db,
         this.#withRelations().where('contacts.id', 'in', part).orderBy('contacts.id'),
@@ -77,7 +84,7 @@ export class ContactStore {
       'contacts',
     ).executeTakeFirst();
     if (!row) return undefined;
-    this.#watched = parseWatched(fromJson<string[]>(row.watchedJson));
+    this.#watched = eventTypesOf(fromJson<string[]>(row.watchedJson));
     return toContactWithRelations(row);
   }
 
@@ -145,7 +152,9 @@ export class ContactStore {
       const id = input.id ?? newObjectId(this.now);
       const inputTags = input.tags ?? [];
       const attributes = input.attributes ?? [];
-      checkTotals(inputTags.length, attributes.length, input.notes?.length ?? 0);
+      // Identical notes (same title and description) are one note, as on update.
+      const inputNotes = planNotes([], { addNotes: input.notes }).add;
+      checkTotals(inputTags.length, attributes.length, inputNotes.length);
       rows.push({
         ...blankRow(this.accountId, id, this.now),
         botId: input.botId ?? null,
@@ -157,7 +166,7 @@ export class ContactStore {
       // Tags and segments read back oldest first; offsetting each by its index keeps the order given.
       for (const [i, tag] of [...new Set(inputTags)].entries())
         tags.push({ accountId: this.accountId, contactId: id, tag, createdAt: this.now + i });
-      for (const n of input.notes ?? []) notes.push(this.#noteRow(id, n));
+      for (const n of inputNotes) notes.push(this.#noteRow(id, n));
       for (const [i, segmentId] of [...new Set(input.segmentIds ?? [])].entries())
         segments.push({ accountId: this.accountId, segmentId, contactId: id, createdAt: this.now + i });
     }
@@ -638,11 +647,3 @@ function checkTotals(tags: number, attributes: number, notes: number): void {
   if (notes > LIMITS.notesPerContact) issues.push({ field: 'notes', message: `a contact has at most ${LIMITS.notesPerContact} notes` });
   if (issues.length > 0) throw AppError.validation(issues);
 }
-
-function parseWatched(eventsJson: string[]): Set<EventType> {
-  const types = new Set<EventType>();
-  for (const events of eventsJson) for (const t of JSON.parse(events) as EventType[]) types.add(t);
-  return types;
-}
-
-export type { ContactRow };

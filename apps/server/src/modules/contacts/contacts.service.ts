@@ -105,7 +105,7 @@ export async function upsertLead(
             platform: bot.platform,
             tags: cleanTags(input.tags ?? []),
             attributes: mergeAttributes([], input.attributes ?? []),
-            notes: dedupeNotes(input.notes ?? []),
+            notes: input.notes,
           },
         ]);
         return { id: id as string, created: true };
@@ -125,15 +125,6 @@ export async function upsertLead(
   forgetChatCheckpoints(db, accountId, bot.id);
   // Nothing reads the contact back (the API answers `ok`): no second round of reads on the hot path.
   return result;
-}
-
-/** Identical notes (same title and description) in one request are one note. */
-function dedupeNotes(notes: { title: string; description: string }[]) {
-  const seen = new Set<string>();
-  return notes.filter((n) => {
-    const key = `${n.title}\u0000${n.description}`;
-    return !seen.has(key) && Boolean(seen.add(key));
-  });
 }
 
 export async function getContact(db: Db, accountId: string, id: string): Promise<Contact> {

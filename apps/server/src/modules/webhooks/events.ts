@@ -40,8 +40,13 @@ export async function watchedEvents(db: Db, accountId: string): Promise<Set<Even
     .where('accountId', '=', accountId)
     .where('enabled', '=', 1)
     .execute();
+  return eventTypesOf(rows.map((r) => r.events));
+}
+
+/** The event types named by subscriptions' `events` columns (JSON arrays). */
+export function eventTypesOf(eventsJson: readonly string[]): Set<EventType> {
   const types = new Set<EventType>();
-  for (const row of rows) for (const t of JSON.parse(row.events) as EventType[]) types.add(t);
+  for (const events of eventsJson) for (const t of JSON.parse(events) as EventType[]) types.add(t);
   return types;
 }
 
@@ -153,8 +158,7 @@ export function contactChangeEvents(before: Contact | null, after: Contact | nul
     const user = toInboxUser(after);
     const changes = changedPaths(toInboxUser(before), user);
     if (changes.length > 0) push('contact.updated', user, changes);
-    if (before.status !== after.status)
-      push('chat.status_changed', { previousStatus: before.status, status: after.status, user: toInboxUser(after) });
+    if (before.status !== after.status) push('chat.status_changed', { previousStatus: before.status, status: after.status, user });
   }
   if (after && isLead && !wasLead) push('lead.created', toLeadRecord(after));
   if (before && after && isLead && wasLead) {

@@ -45,8 +45,9 @@ export function setRateLimitHeaders(reply: FastifyReply, d: RateLimitDecision): 
   if (!d.allowed) reply.header('Retry-After', d.retryAfterSeconds);
 }
 
-function rateLimited(d: RateLimitDecision): AppError {
-  return new AppError('RATE_LIMITED', 'Rate limit exceeded', {
+/** The 429 of a refused decision; `message` says what was limited (each surface renders it its own way). */
+export function rateLimited(d: RateLimitDecision, message = 'Rate limit exceeded'): AppError {
+  return new AppError('RATE_LIMITED', message, {
     meta: { limit: d.limit, remaining: d.remaining, resetTime: Math.ceil(d.resetAtMs / 1000), retryAfter: d.retryAfterSeconds },
   });
 }

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
-import { setRateLimitHeaders } from '../../plugins/api-guard.js';
+import { rateLimited, setRateLimitHeaders } from '../../plugins/api-guard.js';
 import { appErrorHandler } from '../../plugins/errors.js';
 import { errorResponses, ok, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
 import { login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
@@ -57,14 +57,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         const decision = await limiter.consume(key);
         if (!decision.allowed) {
           setRateLimitHeaders(reply, decision);
-          throw new AppError('RATE_LIMITED', 'Too many sign-in attempts', {
-            meta: {
-              limit: decision.limit,
-              remaining: 0,
-              resetTime: Math.ceil(decision.resetAtMs / 1000),
-              retryAfter: decision.retryAfterSeconds,
-            },
-          });
+          throw rateLimited(decision, 'Too many sign-in attempts');
         }
       }
       const { token, session } = await login(db, { ...request.body, customerId: request.body.customerId?.toLowerCase() });

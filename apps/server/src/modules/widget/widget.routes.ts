@@ -9,7 +9,7 @@ import { AppError } from '../../lib/errors.js';
 import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
-import { setRateLimitHeaders } from '../../plugins/api-guard.js';
+import { rateLimited, setRateLimitHeaders } from '../../plugins/api-guard.js';
 import { openEventStream } from '../../plugins/sse.js';
 import {
   markOfflineIfIdle,
@@ -63,8 +63,7 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
     if (request.method === 'OPTIONS') return;
     const decision = await limiters.address.consume(`ip:${request.ip}`);
     setRateLimitHeaders(reply, decision);
-    if (!decision.allowed)
-      throw new AppError('RATE_LIMITED', 'Too many requests from this address', { meta: { retryAfter: decision.retryAfterSeconds } });
+    if (!decision.allowed) throw rateLimited(decision, 'Too many requests from this address');
   });
   // A first visit creates a chat in the account: budgeted per address and per bot, so no one can
   // fill an account with empty chats through its public widget.
@@ -76,18 +75,21 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
       const decision = await limiter.consume(key);
       if (!decision.allowed) {
         setRateLimitHeaders(reply, decision);
-        throw new AppError('RATE_LIMITED', message, { meta: { retryAfter: decision.retryAfterSeconds } });
+        throw rateLimited(decision, message);
       }
     }
   };
   const open = { byAddress: new Map<string, number>(), byBot: new Map<string, number>() };
+  const bump = (map: Map<string, number>, key: string, by: number) => {
+    const n = (map.get(key) ?? 0) + by;
+    if (n > 0) map.set(key, n);
+    else map.delete(key);
+  };
   const perSession = async (uuid: string, reply: Parameters<typeof setRateLimitHeaders>[0]) => {
     const decision = await limiters.session.consume(`session:${uuid.toLowerCase()}`);
     if (!decision.allowed) {
       setRateLimitHeaders(reply, decision);
-      throw new AppError('RATE_LIMITED', 'Too many messages in this chat; wait a moment', {
-        meta: { retryAfter: decision.retryAfterSeconds },
-      });
+      throw rateLimited(decision, 'Too many messages in this chat; wait a moment');
     }
   };
 
@@ -148,7 +150,10 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
     async (request, reply) => {
       const session = normalise(request.query);
       const chatId = await sessionChatId(db, session);
+      await touchSession(db, session.customerId, chatId);
       // Each open stream holds a socket and a subscription: a few per visitor, bounded per bot.
+      // Checked and counted in one step, after the last await, so concurrent opens cannot both
+      // slip under the cap and nothing can fail before the stream's onClose takes the count back.
       const address = request.ip;
       if (
         (open.byAddress.get(address) ?? 0) >= options.streams.perAddress ||
@@ -157,14 +162,8 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
         reply.header('Retry-After', 30);
         throw new AppError('RATE_LIMITED', 'Too many open chat streams; close one or try again shortly', { meta: { retryAfter: 30 } });
       }
-      const bump = (map: Map<string, number>, key: string, by: number) => {
-        const n = (map.get(key) ?? 0) + by;
-        if (n > 0) map.set(key, n);
-        else map.delete(key);
-      };
       bump(open.byAddress, address, 1);
       bump(open.byBot, session.botId, 1);
-      await touchSession(db, session.customerId, chatId);
       let unsubscribe: () => void = () => {};
       const stream = openEventStream(request, reply, {
         heartbeatMs: options.heartbeatMs,

@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
 import { writeTransaction } from '../../db/group-commit.js';
 import type { DB } from '../../db/schema.js';
+import { perDatabase } from '../../db/scoped.js';
 import { newObjectId } from '../../lib/ids.js';
 import type { Contact } from '../contacts/contact.js';
 import { type ContactChange, ContactStore } from '../contacts/contact-store.js';
@@ -49,8 +50,8 @@ const READ_CHUNK = 100;
 
 const QUIET = { events: false };
 
-// biome-ignore lint/suspicious/noExplicitAny: one queue per Kysely instance, like group commit's
-const queues = new WeakMap<Kysely<any>, Map<string, Promise<void>>>();
+/** The chained imports of each account, per database. */
+const queues = perDatabase(() => new Map<string, Promise<void>>());
 
 /**
  * Runs the chunked imports of one account one at a time in this process (the single-transaction
@@ -58,11 +59,7 @@ const queues = new WeakMap<Kysely<any>, Map<string, Promise<void>>>();
  * files must not both create the same contact.
  */
 export async function oneImportAtATime<T>(db: Kysely<DB>, accountId: string, work: () => Promise<T>): Promise<T> {
-  let byAccount = queues.get(db);
-  if (!byAccount) {
-    byAccount = new Map();
-    queues.set(db, byAccount);
-  }
+  const byAccount = queues(db);
   const before = byAccount.get(accountId) ?? Promise.resolve();
   let release = () => {};
   const mine = new Promise<void>((resolve) => {
@@ -204,16 +201,8 @@ async function applyChunk(
     if (seq > 0) await dropJournal(trx, a.accountId, a.importId);
     await recordImportCompleted(trx, a.accountId, a.bot, plan.result, a.now);
   } else {
-    const updatedAt = new Map<string, number>();
-    for (const ofIds of chunks(created.map((p) => p.id))) {
-      const rows = await trx
-        .selectFrom('contacts')
-        .select(['id', 'updatedAt'])
-        .where('accountId', '=', a.accountId)
-        .where('id', 'in', ofIds)
-        .execute();
-      for (const r of rows) updatedAt.set(r.id, r.updatedAt);
-    }
+    // A contact `create` writes is stamped with the store's clock: nothing to read back.
+    const updatedAt = new Map(created.map((p) => [p.id, a.now]));
     await journalChunk(trx, a.accountId, a.importId, seq, { created: created.map((p) => p.id), changed, updatedAt }, a.now);
   }
   return new Map(part.map((p) => [p.id, writtenKeys(p, fresh.get(p.id) ?? null)]));

@@ -201,9 +201,7 @@ async function applyChunk(
     if (seq > 0) await dropJournal(trx, a.accountId, a.importId);
     await recordImportCompleted(trx, a.accountId, a.bot, plan.result, a.now);
   } else {
-    // A contact `create` writes is stamped with the store's clock: nothing to read back.
-    const updatedAt = new Map(created.map((p) => [p.id, a.now]));
-    await journalChunk(trx, a.accountId, a.importId, seq, { created: created.map((p) => p.id), changed, updatedAt }, a.now);
+    await journalChunk(trx, a.accountId, a.importId, seq, { created: created.map((p) => p.id), changed }, a.now);
   }
   return new Map(part.map((p) => [p.id, writtenKeys(p, fresh.get(p.id) ?? null)]));
 }

@@ -40,8 +40,6 @@ export interface ChunkWrites {
   created: string[];
   /** the contacts that were there and changed: their locked state before, and the change */
   changed: { before: Contact; change: ContactChange }[];
-  /** `updatedAt` of the contacts it created, read back after the writes */
-  updatedAt: ReadonlyMap<string, number>;
 }
 
 const samePhone = (a: Phone | null | undefined, b: Phone | null | undefined) =>
@@ -98,7 +96,8 @@ export async function journalChunk(
 ): Promise<void> {
   const undo: ChunkUndo = {
     v: 1,
-    created: writes.created.map((id) => ({ id, updatedAt: writes.updatedAt.get(id) ?? now })),
+    // `create` stamps what it writes with the import's clock.
+    created: writes.created.map((id) => ({ id, updatedAt: now })),
     changed: writes.changed.map((c) => changedUndo(c.before, c.change)),
   };
   await trx

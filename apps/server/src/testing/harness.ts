@@ -9,6 +9,8 @@ import { type Config, loadConfig } from '../config.js';
 import { type Database, type Dialect, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { createAccount, type NewAccount } from '../modules/accounts/accounts.service.js';
+import type { EventType } from '../modules/webhooks/events.js';
+import { createSubscription } from '../modules/webhooks/webhooks.service.js';
 
 /** The PostgreSQL server the suites may use: each suite gets its own fresh database on it. */
 export const POSTGRES_URL = process.env.DATABASE_URL || null;
@@ -173,30 +175,13 @@ export function randomUuid(): string {
  * outbox, `webhook_events`, rather than deliveries). Returns its id.
  */
 export async function subscribeToEvents(database: Database, accountId: string, events: readonly string[]): Promise<string> {
-  const now = Date.now();
-  const id = crypto.randomUUID().replaceAll('-', '').slice(0, 24);
-  await database.db
-    .insertInto('webhookSubscriptions')
-    .values({
-      accountId,
-      id,
-      url: 'http://127.0.0.1:9/leadbox-test',
-      events: JSON.stringify(events),
-      secret: 'whsec_test',
-      enabled: 1,
-      botId: null,
-      description: null,
-      origin: 'api',
-      trigger: null,
-      consecutiveFailures: 0,
-      disabledReason: null,
-      leaseOwner: null,
-      leaseUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .execute();
-  return id;
+  const subscription = await createSubscription(
+    database.db,
+    accountId,
+    { url: 'http://127.0.0.1:9/leadbox-test', events: [...events] as EventType[] },
+    { allowPrivate: true },
+  );
+  return subscription.id;
 }
 
 /** The outbox's events of an account, oldest first, with their parsed `data`. */

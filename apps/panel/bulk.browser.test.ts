@@ -41,7 +41,11 @@ describe('inbox filters and bulk actions in Chromium', { skip, timeout: 120_000 
   }
   const newPage = (viewport = { width: 1280, height: 860 }) => openPage(browser, leadbox, errors, { viewport });
   const signIn = (page: Page, email: string) => signInWith(page, email);
-  const rowCount = (page: Page, n: number) => page.waitForFunction(`document.querySelectorAll('table.contacts tbody tr').length === ${n}`);
+  // Locators, not a waitForFunction string: the panel's CSP (no 'unsafe-eval') refuses the eval it needs.
+  const rowCount = async (page: Page, n: number) => {
+    if (n > 0) await page.locator(`table.contacts tbody tr:nth-child(${n})`).waitFor();
+    await page.locator(`table.contacts tbody tr:nth-child(${n + 1})`).waitFor({ state: 'detached' });
+  };
   const names = (page: Page) => page.locator('table.contacts tbody .row-link').allTextContents();
   const user = async (name: string) => (await apiAs(a, 'GET', `/inbox/users/${ids.get(name)}`)).json.data;
   /** Opens a multiple-choice filter (by its visible name) and sets one of its boxes. */

@@ -284,7 +284,7 @@ describe('panel management screens in Chromium', { skip: browserSkip, timeout: 1
     await page.getByRole('heading', { name: 'Carol Chen' }).waitFor();
     const saved = async () => (await apiAs(a, 'GET', `/inbox/users/${carol.id}`)).json.data;
     // Every control is disabled while a save is in flight.
-    const idle = () => page.waitForFunction(`!document.querySelector('#contact-status').disabled`);
+    const idle = () => page.locator('#contact-status:not([disabled])').waitFor();
 
     await page.getByRole('button', { name: 'Edit profile' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Carol Chen-Li');

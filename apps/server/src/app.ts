@@ -35,6 +35,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { boundedValidatorCompiler } from './plugins/validation.js';
+import { customAppRoutes } from './surfaces/botpenguin/custom-app.routes.js';
 import { renderBotPenguinError } from './surfaces/botpenguin/envelope.js';
 import { botPenguinSurface } from './surfaces/botpenguin/index.js';
 import { renderPollyBotError } from './surfaces/pollybot/envelope.js';
@@ -256,6 +257,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (integrations) => {
       await integrations.register(botPenguinSurface, { db, limiter: limiters.inbox, failures: limiters.authFailures });
       await integrations.register(integrationsRoutes, { db, allowPrivateTargets: config.webhooks.allowPrivateTargets });
+      await integrations.register(customAppRoutes, { db });
     },
     { prefix: '/integrations' },
   );

@@ -813,6 +813,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations/custom-app/general-authentication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a token and bot (the n8n credential's Test button) */
+        post: operations["generalAuthentication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -10398,6 +10415,161 @@ export interface operations {
                                 }[];
                             };
                         }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+        };
+    };
+    generalAuthentication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    slug?: string;
+                    /** @description Bot the credential is for */
+                    botId: string;
+                    /** @enum {unknown} */
+                    platform: "whatsapp" | "instagram" | "facebook" | "telegram" | "website" | "sms";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        code: number;
+                        data: {
+                            authenticated: boolean;
+                            botId: string;
+                            platform: string;
+                        };
                     };
                 };
             };

@@ -377,6 +377,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
         metadata: email && rand() < 0.3 ? JSON.stringify({ utm_source: 'google', campaign: 'spring' }) : '{}',
         phoneRaw: null,
         eventSequence: 0,
+        version: 1,
       };
       contactRows.push(row as unknown as Row);
 

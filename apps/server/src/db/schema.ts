@@ -100,6 +100,8 @@ export interface ContactsTable {
   phoneRaw: string | null;
   /** the `sequence` of the contact's last webhook event (0: none yet); rises in commit order */
   eventSequence: ColumnType<number, number | undefined, number>;
+  /** one more on every change of the record through the contact store (migration 0014) */
+  version: ColumnType<number, number | undefined, number>;
 }
 
 export interface RetiredLeadIdsTable {

@@ -323,6 +323,7 @@ export class ContactStore {
     if (Object.keys(patch).length === 0 && !relations && !change.activity) return false;
 
     patch.updatedAt = Math.max(this.now, current.updatedAt + 1);
+    patch.version = current.version + 1;
     if (change.activity) patch.lastActivityAt = this.now;
     await this.#db.updateTable('contacts').set(patch).where('accountId', '=', accountId).where('id', '=', current.id).execute();
 
@@ -528,6 +529,7 @@ const BLANK: Contact = {
   metadata: {},
   phoneRaw: null,
   eventSequence: 0,
+  version: 1,
 };
 
 /** The writable columns of `current` after `change`, with the columns that follow from them. */

@@ -88,6 +88,8 @@ export interface Contact {
   phoneRaw: string | null;
   /** the sequence of its last webhook event */
   eventSequence: number;
+  /** one more on every change of the record (fields, tags, notes, segments); what a panel edit checks */
+  version: number;
 }
 
 /** The PollyBot lead statuses: a field of its own, not mapped to the chat status. */

@@ -152,6 +152,7 @@ function toContact(row: ContactRow, tags: string[], notes: Contact['notes'], seg
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     phoneRaw: row.phoneRaw,
     eventSequence: Number(row.eventSequence),
+    version: Number(row.version),
   };
 }
 

@@ -80,3 +80,21 @@ export async function updateFlow(
     .execute();
   return flow;
 }
+
+const NAME_MAX_WORDS = 5;
+const LOOKS_LIKE_EMAIL = /\S+@\S+\.\S+/;
+const LOOKS_LIKE_URL = /(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|co|de|fr|uk|app|dev)\b/i;
+
+/**
+ * Whether a visitor's answer at the name step reads as a name, not as a question or a sentence:
+ * a `?`, more than five words, an email address or a URL is not a name (it is kept as the
+ * visitor's message, never written to the contact's name).
+ */
+export function readsAsName(text: string): boolean {
+  const value = text.trim();
+  if (value.length === 0 || value.length > 200) return false;
+  if (/[?？¿؟]/.test(value)) return false;
+  if (value.split(/\s+/).length > NAME_MAX_WORDS) return false;
+  if (LOOKS_LIKE_EMAIL.test(value) || LOOKS_LIKE_URL.test(value)) return false;
+  return true;
+}

@@ -5,7 +5,7 @@ import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
 import { requireBot } from '../bots/bots.service.js';
-import { type FlowField, getFlow, type LeadCaptureFlow } from '../bots/flow.js';
+import { type FlowField, getFlow, type LeadCaptureFlow, readsAsName } from '../bots/flow.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { type ContactRow, findSessionRow } from '../contacts/contacts.repository.js';
 import { upsertLead } from '../contacts/contacts.service.js';
@@ -72,7 +72,7 @@ export async function openSession(
 /** The visitor's answer to the field the flow asked for, or null when it is not valid. */
 function readAnswer(field: FlowField, text: string): { name?: string; email?: string; phone?: string; dialCode?: string } | null {
   const value = text.trim();
-  if (field === 'name') return value.length > 0 && value.length <= 200 ? { name: value } : null;
+  if (field === 'name') return readsAsName(value) ? { name: value } : null;
   if (field === 'email') return EMAIL.test(value) && value.length <= 254 ? { email: value } : null;
   if (!isPlausiblePhone(value)) return null;
   const { prefix, number } = splitPhone(value);

@@ -39,6 +39,22 @@ describeEachDialect(
       assert.deepEqual(texts(after), ['user: one more question'], 'the flow is done: no bot reply');
     });
 
+    it("keeps a question typed at the name step as the visitor's message, never as the name (issue #17)", async () => {
+      const s = session();
+      await open(s);
+      const asked = await say(s, 'Hi, does the Pro plan include SSO?');
+      assert.deepEqual(texts(asked), ['user: Hi, does the Pro plan include SSO?', 'bot: What is your name?']);
+      for (const text of ['I would like to know more about pricing', 'jane@example.com', 'https://example.com']) {
+        assert.equal(texts(await say(s, text))[1], 'bot: What is your name?', text);
+      }
+      const stored = await chat(s.uuid, 'non-lead');
+      assert.ok(stored, 'still a non-lead chat');
+      assert.ok(!stored.profile.userDetails.name, `no name stored: ${JSON.stringify(stored.profile.userDetails.name)}`);
+      assert.deepEqual(texts(await say(s, 'Jane Roe')), ['user: Jane Roe', 'bot: What is your email address?']);
+      const named = (await chat(s.uuid, 'lead')) ?? (await chat(s.uuid, 'non-lead'));
+      assert.equal(named?.profile.userDetails.name, 'Jane Roe');
+    });
+
     it('counts every visit and keeps one chat per uuid', async () => {
       const s = session();
       await open(s);

@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     assert.equal(config.dataDir, '/var/lib/leadbox');
   });
 
+  it('refuses a password hashing cost outside 10–20 at start-up', () => {
+    assert.doesNotThrow(() => loadConfig({ LEADBOX_PASSWORD_SCRYPT_COST: '12' }));
+    assert.throws(
+      () => loadConfig({ LEADBOX_PASSWORD_SCRYPT_COST: '30' }),
+      /LEADBOX_PASSWORD_SCRYPT_COST must be a whole number from 10 to 20/,
+    );
+  });
+
   it('lists every bad value at once', () => {
     assert.throws(
       () => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),

@@ -127,6 +127,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!logLevels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
 
+  int('LEADBOX_PASSWORD_SCRYPT_COST', 17, 10, 20); // read by lib/passwords.ts; validated here so a bad value fails at start-up
   const host = env.HOST || '127.0.0.1';
   const port = int('PORT', 3000, 0, 65535);
   const config: Config = {

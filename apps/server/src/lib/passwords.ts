@@ -8,25 +8,53 @@ const scrypt = promisify(scryptCallback) as (
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
 
-/** scrypt (memory-hard, in Node's crypto: no native add-on) with OWASP's minimum cost N=2^17, r=8, p=1. */
-const COST = { N: 2 ** 17, r: 8, p: 1 };
+/**
+ * scrypt (memory-hard, in Node's crypto: no native add-on), r=8, p=1, N=2^cost. The production
+ * default is OWASP's minimum, N=2^17 (about 128 MiB and ~0.3 s per hash). LEADBOX_PASSWORD_SCRYPT_COST
+ * changes it (10–20); the test harness (LEADBOX_TEST=1) uses 2^10 unless it is set, because the
+ * suites hash hundreds of passwords. Stored hashes carry their own N, so changing the cost never
+ * breaks a sign-in.
+ */
+export const SCRYPT_COST_DEFAULT = 17;
+export const SCRYPT_COST_TEST = 10;
+export const SCRYPT_COST_MIN = 10;
+export const SCRYPT_COST_MAX = 20;
+const R = 8;
+const P = 1;
 const KEY_LENGTH = 32;
 
-export async function hashPassword(password: string): Promise<string> {
+/** log2(N) from the environment; a bad value throws (loadConfig reports it at start-up first). */
+export function scryptCost(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.LEADBOX_PASSWORD_SCRYPT_COST;
+  if (raw === undefined || raw === '') return env.LEADBOX_TEST === '1' ? SCRYPT_COST_TEST : SCRYPT_COST_DEFAULT;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < SCRYPT_COST_MIN || value > SCRYPT_COST_MAX) {
+    throw new Error(`LEADBOX_PASSWORD_SCRYPT_COST must be a whole number from ${SCRYPT_COST_MIN} to ${SCRYPT_COST_MAX}`);
+  }
+  return value;
+}
+
+/** scrypt needs 128·N·r bytes; allow twice that. */
+const maxmem = (n: number, r: number) => Math.max(32 * 1024 * 1024, 256 * n * r);
+
+export async function hashPassword(password: string, cost: number = scryptCost()): Promise<string> {
+  const N = 2 ** cost;
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_LENGTH, { ...COST, maxmem: 256 * 1024 * 1024 });
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  const key = await scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P, maxmem: maxmem(N, R) });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   const [scheme, n, r, p, salt, expected] = (stored ?? '').split('$');
   if (scheme !== 'scrypt' || !salt || !expected) return false;
   const want = Buffer.from(expected, 'base64url');
+  const N = Number(n);
+  const R_ = Number(r);
   const key = await scrypt(password, Buffer.from(salt, 'base64url'), want.length, {
-    N: Number(n),
-    r: Number(r),
+    N,
+    r: R_,
     p: Number(p),
-    maxmem: 256 * 1024 * 1024,
+    maxmem: maxmem(N, R_),
   });
   return key.length === want.length && timingSafeEqual(key, want);
 }

@@ -35,6 +35,7 @@ describe('migrations', () => {
         '0011-created-xid',
         '0012-import-journal',
         '0013-token-creator',
+        '0014-contact-version',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

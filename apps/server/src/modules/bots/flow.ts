@@ -81,6 +81,21 @@ export async function updateFlow(
   return flow;
 }
 
+/**
+ * Answers that decline a step (case-insensitive, trimmed, a trailing '.' or '!' ignored): at the email
+ * or phone step they move the flow on to the next step instead of asking again.
+ */
+export const SKIP_WORDS = ['skip', 'no', 'no thanks', 'no thank you', 'talk to a human'] as const;
+
+export function isSkip(text: string): boolean {
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/[.!]+$/, '')
+    .trim();
+  return (SKIP_WORDS as readonly string[]).includes(value);
+}
+
 const NAME_MAX_WORDS = 5;
 const LOOKS_LIKE_EMAIL = /\S+@\S+\.\S+/;
 const LOOKS_LIKE_URL = /(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|co|de|fr|uk|app|dev)\b/i;

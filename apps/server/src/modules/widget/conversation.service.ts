@@ -5,7 +5,7 @@ import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
 import { requireBot } from '../bots/bots.service.js';
-import { type FlowField, getFlow, type LeadCaptureFlow, readsAsName } from '../bots/flow.js';
+import { type FlowField, getFlow, isSkip, type LeadCaptureFlow, readsAsName } from '../bots/flow.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { type ContactRow, findSessionRow } from '../contacts/contacts.repository.js';
 import { upsertLead } from '../contacts/contacts.service.js';
@@ -32,6 +32,34 @@ export function nextMissing(flow: LeadCaptureFlow, chat: Pick<ContactRow, 'name'
   return flow.steps.find((f) => !has[f]) ?? null;
 }
 
+/** The first missing field after `field` in the flow's order (a skipped step is not asked again). */
+function missingAfter(flow: LeadCaptureFlow, chat: Pick<ContactRow, 'name' | 'email' | 'phoneNumber'>, field: FlowField): FlowField | null {
+  const has: Record<FlowField, boolean> = { name: Boolean(chat.name), email: Boolean(chat.email), phone: Boolean(chat.phoneNumber) };
+  return flow.steps.slice(flow.steps.indexOf(field) + 1).find((f) => !has[f]) ?? null;
+}
+
+/**
+ * Where the flow stands, read from the bot's last message: the step it asked (and whether it asked
+ * again after an invalid answer), or null when it closed or never asked (then nothing is validated).
+ */
+async function flowPosition(
+  db: Db,
+  s: Session,
+  chatId: string,
+  flow: LeadCaptureFlow,
+): Promise<{ field: FlowField; retried: boolean } | null> {
+  if (!flow.enabled) return null;
+  const recent = await listMessages(db, s.customerId, chatId, { limit: 50, latest: true });
+  // The greeting and the first question share a timestamp, so the greeting is not a position.
+  const lastBot = recent.filter((m) => m.author === 'bot' && m.text !== flow.greeting).at(-1);
+  if (!lastBot) return null;
+  for (const field of flow.steps) {
+    if (field !== 'name' && lastBot.text === flow.invalid[field]) return { field, retried: true };
+    if (lastBot.text === flow.questions[field]) return { field, retried: false };
+  }
+  return null;
+}
+
 async function say(db: Db, bus: LiveBus, s: Session, chatId: string, by: 'bot' | 'user', text: string): Promise<MessageRow> {
   const message = await addMessage(db, s.customerId, chatId, { by, text });
   await bus.publish(chatChannel(s.customerId, chatId), { type: 'message', message: toMessageRecord(message) });
@@ -51,7 +79,6 @@ export async function openSession(
 ) {
   await requireBotOf(db, s);
   let chat = await findSessionRow(db, s.customerId, s.botId, s.uuid);
-  const isNew = !chat;
   if (!chat) {
     // A first visit: the caller may refuse it (new chats are budgeted per address and per bot).
     await options.admitNewChat?.();
@@ -60,7 +87,9 @@ export async function openSession(
   }
   await new ContactStore(db, s.customerId, now).recordPresence(chat.id, { visit: true });
   const flow = await getFlow(db, s.customerId, s.botId);
-  if (isNew && flow.enabled) {
+  // Greet once per chat: also a chat created by the API or an import, asking only what is missing.
+  const greeted = (await listMessages(db, s.customerId, chat.id, { limit: 1 })).length > 0;
+  if (!greeted && flow.enabled) {
     await say(db, bus, s, chat.id, 'bot', flow.greeting);
     const field = nextMissing(flow, chat);
     if (field) await say(db, bus, s, chat.id, 'bot', flow.questions[field]);
@@ -95,16 +124,24 @@ export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: str
   if (!chat) throw new AppError('NOT_FOUND', 'Chat not found: open the session first', { meta: { resource: 'chat' } });
   const sent: MessageRow[] = [await say(db, bus, s, chat.id, 'user', trimmed)];
   const flow = await getFlow(db, s.customerId, s.botId);
-  const field = nextMissing(flow, chat);
-  if (field) {
+  const position = await flowPosition(db, s, chat.id, flow);
+  if (position) {
+    const { field, retried } = position;
     const answer = readAnswer(field, trimmed);
-    if (!answer) {
-      sent.push(await say(db, bus, s, chat.id, 'bot', field === 'name' ? flow.questions.name : flow.invalid[field]));
-    } else {
+    const ask = async (next: FlowField | null) => {
+      sent.push(await say(db, bus, s, chat.id, 'bot', next ? flow.questions[next] : flow.closing));
+    };
+    if (answer) {
       await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...answer });
       const updated = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
-      const next = nextMissing(flow, updated);
-      sent.push(await say(db, bus, s, chat.id, 'bot', next ? flow.questions[next] : flow.closing));
+      await ask(missingAfter(flow, updated, field));
+    } else if (field === 'name') {
+      sent.push(await say(db, bus, s, chat.id, 'bot', flow.questions.name));
+    } else if (isSkip(trimmed) || retried) {
+      // Declined, or a second answer that is not an email/phone: the message stays, the flow moves on.
+      await ask(missingAfter(flow, chat, field));
+    } else {
+      sent.push(await say(db, bus, s, chat.id, 'bot', flow.invalid[field]));
     }
   }
   return { messages: sent.map(toMessageRecord) };

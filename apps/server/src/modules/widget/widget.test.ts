@@ -55,6 +55,50 @@ describeEachDialect(
       assert.equal(named?.profile.userDetails.name, 'Jane Roe');
     });
 
+    it('lets a visitor skip email and phone, asks again at most once, then leaves messages to the agents (issue #17)', async () => {
+      const s = session();
+      await open(s);
+      await say(s, 'Jane Roe');
+      assert.deepEqual(texts(await say(s, 'No thanks')), [
+        'user: No thanks',
+        'bot: And your phone number, with the country code (e.g. +44 20 7946 0958)?',
+      ]);
+      assert.match(texts(await say(s, 'TALK TO A HUMAN'))[1] ?? '', /Thank you/);
+      assert.deepEqual(texts(await say(s, 'skip')), ['user: skip'], 'after the last step: no bot validation');
+      const t = session();
+      await open(t);
+      await say(t, 'Jim Doe');
+      assert.match(texts(await say(t, 'do you ship to Canada'))[1] ?? '', /does not look like an email/, 'asked again once');
+      assert.match(texts(await say(t, 'I asked about shipping'))[1] ?? '', /phone number/, 'then the flow moves on');
+      assert.match(texts(await say(t, 'no'))[1] ?? '', /Thank you/);
+      assert.deepEqual(texts(await say(t, 'hello?')), ['user: hello?']);
+      const stored = await chat(t.uuid);
+      assert.equal(stored.profile.userDetails.name, 'Jim Doe');
+      assert.ok(!stored.profile.userDetails.contact?.email, 'no email stored');
+    });
+
+    it('resumes a chat created through PUT /inbox/direct/lead: greets and asks only for what is missing (issue #17)', async () => {
+      const lead = (uuid: string, body: Record<string, unknown>) =>
+        call(ctx().app, 'PUT', '/inbox/direct/lead', {
+          token: ctx().a.token,
+          body: { botId: ctx().a.botId, customerId: ctx().a.customerId, uuid, ...body },
+        });
+      const s = session();
+      assert.equal((await lead(s.uuid, { name: 'Ann Lee', email: 'ann@example.com' })).statusCode, 200);
+      const opened = await open(s);
+      assert.deepEqual(texts(opened), [
+        'bot: Hi there! 👋 Happy to help.',
+        'bot: And your phone number, with the country code (e.g. +44 20 7946 0958)?',
+      ]);
+      assert.equal(opened.json.awaiting, 'phone');
+      assert.match(texts(await say(s, '+1 555 123 4567'))[1] ?? '', /Thank you/);
+      const full = session();
+      const created = await lead(full.uuid, { name: 'Bo Li', email: 'bo@example.com', phone: '2025550143', dialCode: '+1' });
+      assert.equal(created.statusCode, 200, created.body);
+      assert.deepEqual(texts(await open(full)), ['bot: Hi there! 👋 Happy to help.'], 'nothing missing: only the greeting');
+      assert.deepEqual(texts(await say(full, 'Does the Pro plan include SSO?')), ['user: Does the Pro plan include SSO?'], 'no validation');
+    });
+
     it('counts every visit and keeps one chat per uuid', async () => {
       const s = session();
       await open(s);

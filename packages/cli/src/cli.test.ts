@@ -118,6 +118,21 @@ describe('leadbox CLI', () => {
     assert.equal(agent.code, 0, agent.stderr);
     assert.match(agent.json().agentId, /^[0-9a-f]{24}$/);
 
+    const agents = await run('agent', 'list', '--customer', customerId, '--json');
+    assert.equal(agents.code, 0, agents.stderr);
+    assert.deepEqual(
+      agents.json().map((a: { email: string; role: string }) => [a.role, a.email]),
+      [
+        ['owner', `owner@${customerId}.leadbox.local`],
+        ['agent', 'sam@beta.test'],
+      ],
+    );
+    assert.ok(!agents.stdout.includes('scrypt'), 'list never shows a password hash');
+    const accounts = (await run('account', 'list', '--json')).json();
+    assert.ok(accounts.some((a: { customerId: string; name: string }) => a.customerId === customerId && a.name === 'Beta'));
+    const unknown = await run('agent', 'list', '--customer', '000000000000000000000000', '--json');
+    assert.equal(unknown.code, 1);
+
     const created = (await run('token', 'create', '--customer', customerId, '--name', 'zapier', '--json')).json();
     const listed = (await run('token', 'list', '--customer', customerId, '--json')).json();
     assert.equal(listed.length, 2);

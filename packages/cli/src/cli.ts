@@ -8,8 +8,9 @@ import { migrateToLatest } from '@leadbox/server/db/migrator.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
 import { generatePassword } from '@leadbox/server/lib/passwords.js';
 import { toIso } from '@leadbox/server/lib/time.js';
+import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
 import { createAccount } from '@leadbox/server/modules/accounts/accounts.service.js';
-import { type AgentRole, createAgent } from '@leadbox/server/modules/agents/agents.service.js';
+import { type AgentRole, createAgent, listAccountAgents } from '@leadbox/server/modules/agents/agents.service.js';
 import { setAgentPassword } from '@leadbox/server/modules/auth/auth.service.js';
 import { BOT_PLATFORMS, createBot } from '@leadbox/server/modules/bots/bots.service.js';
 import { EXPORT_KINDS, type ExportKind } from '@leadbox/server/modules/exports/export-columns.js';
@@ -77,6 +78,21 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       );
     });
 
+  account
+    .command('list')
+    .description('list the accounts, oldest first')
+    .addOption(jsonOption())
+    .action(async (o: { json?: boolean }) => {
+      const rows = await (await db())
+        .selectFrom('accounts')
+        .select(['id', 'name', 'createdAt'])
+        .orderBy('createdAt')
+        .orderBy('id')
+        .execute();
+      const out = rows.map((r) => ({ customerId: r.id, name: r.name, createdAt: toIso(r.createdAt) }));
+      print(Boolean(o.json), out, out.map((a) => `${a.customerId}  ${a.createdAt}  ${a.name}`).join('\n') || 'no accounts');
+    });
+
   program
     .command('bot')
     .description('bots')
@@ -105,6 +121,25 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const agent = await createAgent(await db(), o.customer, { name: o.name, email: o.email, role: o.role });
       const out = { agentId: agent.id, customerId: agent.accountId, name: agent.name, email: agent.email, role: agent.role };
       print(Boolean(o.json), out, `agentId ${agent.id} (${agent.email}, ${agent.role})`);
+    });
+
+  agent
+    .command('list')
+    .description("list an account's agents (never their passwords)")
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; json?: boolean }) => {
+      const target = await db();
+      if (!(await findAccount(target, o.customer))) throw new Error(`no account ${o.customer}`);
+      const out = (await listAccountAgents(target, o.customer)).map((a) => ({
+        agentId: a.id,
+        customerId: a.accountId,
+        name: a.name,
+        email: a.email,
+        role: a.role,
+        createdAt: toIso(a.createdAt),
+      }));
+      print(Boolean(o.json), out, out.map((a) => `${a.agentId}  ${a.role.padEnd(5)}  ${a.email}  ${a.name}`).join('\n') || 'no agents');
     });
 
   agent

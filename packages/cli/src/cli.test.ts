@@ -43,7 +43,7 @@ describe('leadbox CLI', () => {
     const res = await run('account', 'create', '--name', 'Acme', '--json');
     assert.equal(res.code, 0, res.stderr);
     const out = res.json();
-    assert.deepEqual(Object.keys(out).sort(), ['agentId', 'botId', 'customerId', 'token', 'workspaceId']);
+    assert.deepEqual(Object.keys(out).sort(), ['agentId', 'botId', 'customerId', 'ownerEmail', 'ownerPassword', 'token', 'workspaceId']);
     assert.equal(out.workspaceId, `ws_${out.customerId}`);
     assert.match(out.token, /^sk-workspace_[0-9A-Za-z]{51}$/);
     await withApp(async (app) => {
@@ -55,6 +55,60 @@ describe('leadbox CLI', () => {
     });
   });
 
+  it('account create prints a sign-in that works, and agent password resets it (the old one stops working)', async () => {
+    const created = await run('account', 'create', '--name', 'Gamma', '--owner-email', 'boss@gamma.test', '--json');
+    assert.equal(created.code, 0, created.stderr);
+    const { customerId, ownerEmail, ownerPassword } = created.json();
+    assert.equal(ownerEmail, 'boss@gamma.test');
+    assert.match(ownerPassword, /^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+    const human = await run('account', 'create', '--name', 'Delta');
+    assert.match(human.stdout, /ownerPassword [a-z2-9-]{23}\n/);
+    assert.doesNotMatch(human.stdout, /undefined/);
+
+    const generated = await run('agent', 'password', '--email', 'BOSS@gamma.test', '--generate', '--json');
+    assert.equal(generated.code, 0, generated.stderr);
+    const reset = generated.json();
+    assert.equal(reset.customerId, customerId);
+    assert.notEqual(reset.password, ownerPassword);
+
+    const login = (app: Awaited<ReturnType<typeof buildApp>>, password: string) =>
+      call(app, 'POST', '/api/v1/auth/login', { body: { email: ownerEmail, password } });
+    await withApp(async (app) => {
+      assert.equal((await login(app, ownerPassword)).statusCode, 401);
+      assert.equal((await login(app, reset.password)).statusCode, 200);
+    });
+
+    const piped = await runCli(['agent', 'password', '--email', ownerEmail, '--customer', customerId, '--password-stdin'], {
+      env: { LEADBOX_DATA_DIR: dataDir },
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdin: (async function* () {
+        yield 'chosen-by-me-2026\n';
+      })(),
+    });
+    assert.equal(piped, 0);
+    await withApp(async (app) => {
+      assert.equal((await login(app, reset.password)).statusCode, 401);
+      assert.equal((await login(app, 'chosen-by-me-2026')).statusCode, 200);
+    });
+
+    const missing = await run('agent', 'password', '--email', 'nobody@gamma.test', '--generate');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no agent with email/);
+    const neither = await run('agent', 'password', '--email', ownerEmail);
+    assert.equal(neither.code, 1);
+    assert.match(neither.stderr, /--password-stdin or --generate/);
+    const short = await runCli(['agent', 'password', '--email', ownerEmail, '--password-stdin'], {
+      env: { LEADBOX_DATA_DIR: dataDir },
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdin: (async function* () {
+        yield 'short\n';
+      })(),
+    });
+    assert.equal(short, 1);
+  });
+
   it('bot, agent and token commands act on the given account', async () => {
     const { customerId } = (await run('account', 'create', '--name', 'Beta', '--json')).json();
     const bot = await run('bot', 'create', '--customer', customerId, '--name', 'WA', '--platform', 'whatsapp', '--json');
@@ -63,6 +117,21 @@ describe('leadbox CLI', () => {
     const agent = await run('agent', 'create', '--customer', customerId, '--name', 'Sam', '--email', 'sam@beta.test', '--json');
     assert.equal(agent.code, 0, agent.stderr);
     assert.match(agent.json().agentId, /^[0-9a-f]{24}$/);
+
+    const agents = await run('agent', 'list', '--customer', customerId, '--json');
+    assert.equal(agents.code, 0, agents.stderr);
+    assert.deepEqual(
+      agents.json().map((a: { email: string; role: string }) => [a.role, a.email]),
+      [
+        ['owner', `owner@${customerId}.leadbox.local`],
+        ['agent', 'sam@beta.test'],
+      ],
+    );
+    assert.ok(!agents.stdout.includes('scrypt'), 'list never shows a password hash');
+    const accounts = (await run('account', 'list', '--json')).json();
+    assert.ok(accounts.some((a: { customerId: string; name: string }) => a.customerId === customerId && a.name === 'Beta'));
+    const unknown = await run('agent', 'list', '--customer', '000000000000000000000000', '--json');
+    assert.equal(unknown.code, 1);
 
     const created = (await run('token', 'create', '--customer', customerId, '--name', 'zapier', '--json')).json();
     const listed = (await run('token', 'list', '--customer', customerId, '--json')).json();

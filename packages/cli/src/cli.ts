@@ -6,9 +6,12 @@ import { type Database, openDatabase } from '@leadbox/server/db/database.js';
 import { dumpDatabase, restoreDatabase } from '@leadbox/server/db/dump.js';
 import { migrateToLatest } from '@leadbox/server/db/migrator.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
+import { generatePassword } from '@leadbox/server/lib/passwords.js';
 import { toIso } from '@leadbox/server/lib/time.js';
+import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
 import { createAccount } from '@leadbox/server/modules/accounts/accounts.service.js';
-import { type AgentRole, createAgent } from '@leadbox/server/modules/agents/agents.service.js';
+import { type AgentRole, createAgent, listAccountAgents } from '@leadbox/server/modules/agents/agents.service.js';
+import { setAgentPassword } from '@leadbox/server/modules/auth/auth.service.js';
 import { BOT_PLATFORMS, createBot } from '@leadbox/server/modules/bots/bots.service.js';
 import { EXPORT_KINDS, type ExportKind } from '@leadbox/server/modules/exports/export-columns.js';
 import { FIELD_HELP } from '@leadbox/server/modules/imports/contact-rows.js';
@@ -63,8 +66,9 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--owner-email <email>', 'owner agent email')
     .addOption(jsonOption())
     .action(async (o: { name: string; ownerEmail?: string; json?: boolean }) => {
-      const created = await createAccount(await db(), { name: o.name, ownerEmail: o.ownerEmail });
-      const { ownerEmail: _, ...out } = created;
+      // The owner gets a generated password, printed once, so the account can sign in to the panel.
+      const created = await createAccount(await db(), { name: o.name, ownerEmail: o.ownerEmail, ownerPassword: generatePassword() });
+      const out = { ...created };
       print(
         Boolean(o.json),
         out,
@@ -72,6 +76,21 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           .map(([k, v]) => `${k.padEnd(12)} ${v}`)
           .join('\n'),
       );
+    });
+
+  account
+    .command('list')
+    .description('list the accounts, oldest first')
+    .addOption(jsonOption())
+    .action(async (o: { json?: boolean }) => {
+      const rows = await (await db())
+        .selectFrom('accounts')
+        .select(['id', 'name', 'createdAt'])
+        .orderBy('createdAt')
+        .orderBy('id')
+        .execute();
+      const out = rows.map((r) => ({ customerId: r.id, name: r.name, createdAt: toIso(r.createdAt) }));
+      print(Boolean(o.json), out, out.map((a) => `${a.customerId}  ${a.createdAt}  ${a.name}`).join('\n') || 'no accounts');
     });
 
   program
@@ -89,9 +108,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       print(Boolean(o.json), out, `botId ${bot.id} (${bot.platform})`);
     });
 
-  program
-    .command('agent')
-    .description('agents')
+  const agent = program.command('agent').description('agents');
+  agent
     .command('create')
     .description('create an agent in an account')
     .requiredOption('--customer <id>', 'customer (account) id')
@@ -103,6 +121,55 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const agent = await createAgent(await db(), o.customer, { name: o.name, email: o.email, role: o.role });
       const out = { agentId: agent.id, customerId: agent.accountId, name: agent.name, email: agent.email, role: agent.role };
       print(Boolean(o.json), out, `agentId ${agent.id} (${agent.email}, ${agent.role})`);
+    });
+
+  agent
+    .command('list')
+    .description("list an account's agents (never their passwords)")
+    .requiredOption('--customer <id>', 'customer (account) id')
+    .addOption(jsonOption())
+    .action(async (o: { customer: string; json?: boolean }) => {
+      const target = await db();
+      if (!(await findAccount(target, o.customer))) throw new Error(`no account ${o.customer}`);
+      const out = (await listAccountAgents(target, o.customer)).map((a) => ({
+        agentId: a.id,
+        customerId: a.accountId,
+        name: a.name,
+        email: a.email,
+        role: a.role,
+        createdAt: toIso(a.createdAt),
+      }));
+      print(Boolean(o.json), out, out.map((a) => `${a.agentId}  ${a.role.padEnd(5)}  ${a.email}  ${a.name}`).join('\n') || 'no agents');
+    });
+
+  agent
+    .command('password')
+    .description("set an agent's password (their open sessions end)")
+    .requiredOption('--email <email>', "the agent's email")
+    .option('--customer <id>', 'customer (account) id; needed when the email is an agent of several accounts')
+    .addOption(new Option('--password-stdin', 'read the new password from standard input (first line)').conflicts('generate'))
+    .addOption(new Option('--generate', 'generate a password and print it once').conflicts('passwordStdin'))
+    .addOption(jsonOption())
+    .action(async (o: { email: string; customer?: string; passwordStdin?: boolean; generate?: boolean; json?: boolean }) => {
+      if (!o.passwordStdin && !o.generate) throw new Error('give --password-stdin or --generate');
+      const password = o.generate ? generatePassword() : await readFirstLine(io);
+      const target = await db();
+      const matches = await target
+        .selectFrom('agents')
+        .select(['accountId', 'id', 'email'])
+        .where('emailLower', '=', o.email.trim().toLowerCase())
+        .$if(o.customer !== undefined, (qb) => qb.where('accountId', '=', o.customer as string))
+        .execute();
+      if (matches.length === 0) throw new Error(`no agent with email ${o.email}${o.customer ? ` in ${o.customer}` : ''}`);
+      if (matches.length > 1) throw new Error(`${o.email} is an agent of several accounts: say which with --customer`);
+      const found = matches[0] as (typeof matches)[number];
+      await setAgentPassword(target, found.accountId, found.id, password);
+      const out = { agentId: found.id, customerId: found.accountId, email: found.email, ...(o.generate ? { password } : {}) };
+      print(
+        Boolean(o.json),
+        out,
+        o.generate ? `password ${password}\n(for ${found.email}; store it now, it is not shown again)` : `password set for ${found.email}`,
+      );
     });
 
   const token = program.command('token').description('API tokens (shown once at creation, stored only as a hash)');
@@ -273,6 +340,19 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   } finally {
     await (database as Database | null)?.close();
   }
+}
+
+/** The first line of standard input, without its line ending. */
+async function readFirstLine(io: Io): Promise<string> {
+  if (!io.stdin) throw new Error('no standard input to read the password from');
+  let text = '';
+  for await (const chunk of io.stdin) {
+    text += chunk.toString();
+    if (text.includes('\n')) break;
+  }
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new Error('standard input is empty: pipe the password in');
+  return line;
 }
 
 function describe(error: unknown): string {

@@ -5,6 +5,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
+  /** standard input (for --password-stdin) */
+  stdin?: AsyncIterable<string | Buffer>;
 }
 
 /** What every command gets: the streams, the configured database (opened and migrated on first use), and output. */

@@ -2321,6 +2321,8 @@ export interface operations {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
+                            version?: number;
                         }[];
                     };
                 };
@@ -2683,6 +2685,8 @@ export interface operations {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
+                            version?: number;
                         };
                     };
                 };
@@ -2807,7 +2811,10 @@ export interface operations {
     replaceInboxUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag a GET gave ("v<version>"): the write happens only if the contact is still at that version */
+                "if-match"?: string;
+            };
             path: {
                 /** @description User (contact) id */
                 id: string;
@@ -2928,6 +2935,8 @@ export interface operations {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
+                            version?: number;
                         };
                     };
                 };
@@ -2998,6 +3007,84 @@ export interface operations {
                          *     ]
                          */
                         data: string[];
+                    };
+                };
+            };
+            /** @description If-Match named another version: nothing was written; data is the contact as it is now */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                        /** @enum {number} */
+                        code: 412;
+                        data: {
+                            _id: string;
+                            _customer: string;
+                            _bot: string | null;
+                            uuid: string | null;
+                            platform: string[];
+                            websiteVisits: number;
+                            isOnline: boolean;
+                            userInteracted: boolean;
+                            profile: {
+                                userDetails: {
+                                    name: string;
+                                    userProvidedName: string;
+                                    picture: string;
+                                    contact: {
+                                        email: string;
+                                        phone: {
+                                            /** @description without the dial code */
+                                            number: string;
+                                            /** @description dial code without "+" */
+                                            prefix: string;
+                                        };
+                                    };
+                                    city: string;
+                                    country: string;
+                                    gender: string;
+                                    tags: string[];
+                                    attributes: {
+                                        key: string;
+                                        value: string;
+                                    }[];
+                                };
+                                notes: {
+                                    _id: string;
+                                    title: string;
+                                    description: string;
+                                }[];
+                            };
+                            status: string;
+                            _agentAssigned: string | null;
+                            lastMessage: {
+                                /** Format: date-time */
+                                at: string;
+                                by: "bot" | "user" | "agent";
+                                text: string;
+                            } | null;
+                            lastSeenAt: string | null;
+                            isContact: boolean;
+                            isImported: boolean;
+                            isLead: boolean;
+                            segments: string[];
+                            isLiveChatActive: boolean;
+                            hasOrdered: {
+                                status: boolean;
+                                lastAt: string | null;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
+                            version?: number;
+                        };
                     };
                 };
             };

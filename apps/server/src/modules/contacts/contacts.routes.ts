@@ -4,11 +4,25 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
+
+/** leadbox: `If-Match: "v<version>"` (the ETag GET /inbox/users/{id} gave) or `*`. */
+const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      pattern: '^(\\*|(W/)?"v[1-9][0-9]{0,14}")$',
+      description: 'The ETag a GET gave ("v<version>"): the write happens only if the contact is still at that version',
+    }),
+  ),
+});
+const etagOf = (c: Contact) => `"v${c.version}"`;
+/** The one-contact routes' record: the vendor's shape and leadbox's `version`. */
+const versioned = (c: Contact) => ({ ...toInboxUser(c), version: c.version });
+
 import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
 import { attributesOf } from '../chats/chats.schemas.js';
 import { type Contact, LIMITS } from './contact.js';
 import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
-import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses } from './contacts.service.js';
+import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses, VersionMismatch } from './contacts.service.js';
 import { toContactFilter } from './inbox-filter.js';
 
 const tags = ['BotPenguin: Contacts & Chats'];
@@ -114,7 +128,11 @@ export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
         response: { 200: Envelope(InboxUserRecord), ...errorResponses },
       },
     },
-    async (request) => ok(toInboxUser(await getContact(db, actorOf(request).accountId, request.params.id.toLowerCase()))),
+    async (request, reply) => {
+      const contact = await getContact(db, actorOf(request).accountId, request.params.id.toLowerCase());
+      reply.header('etag', etagOf(contact));
+      return ok(versioned(contact));
+    },
   );
 
   app.put(
@@ -125,16 +143,38 @@ export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
         operationId: 'replaceInboxUser',
         summary: 'Update a contact by sending back its object with changes',
         params: UserIdParams,
+        headers: IfMatchHeaders,
         body: InboxUserReplaceBody,
-        response: { 200: Envelope(InboxUserRecord), ...errorResponses },
+        response: {
+          200: Envelope(InboxUserRecord),
+          412: Type.Object(
+            { success: Type.Literal(false), message: Type.String(), code: Type.Literal(412), data: InboxUserRecord },
+            { description: 'If-Match named another version: nothing was written; data is the contact as it is now' },
+          ),
+          ...errorResponses,
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { accountId } = actorOf(request);
       const id = request.params.id.toLowerCase();
+      const ifMatch = request.headers['if-match'];
+      const ifVersion = ifMatch && ifMatch !== '*' ? Number(ifMatch.replace(/^(W\/)?"v|"$/g, '')) : undefined;
       const current = await getContact(db, accountId, id);
-      const updated = await replaceContact(db, accountId, id, toContactReplace(request.body, current));
-      return ok(toInboxUser(updated));
+      try {
+        const updated = await replaceContact(db, accountId, id, toContactReplace(request.body, current), Date.now(), ifVersion);
+        reply.header('etag', etagOf(updated));
+        return ok(versioned(updated));
+      } catch (error) {
+        if (!(error instanceof VersionMismatch)) throw error;
+        reply.code(412).header('etag', etagOf(error.current));
+        return {
+          success: false as const,
+          message: 'This contact was changed meanwhile',
+          code: 412 as const,
+          data: versioned(error.current),
+        };
+      }
     },
   );
 };

@@ -134,7 +134,21 @@ export async function getContact(db: Db, accountId: string, id: string): Promise
   return contact;
 }
 
-export async function replaceContact(db: Db, accountId: string, id: string, input: ContactReplace, now = Date.now()): Promise<Contact> {
+/** Thrown by replaceContact when If-Match names another version than the locked row's; nothing was written. */
+export class VersionMismatch extends Error {
+  constructor(readonly current: Contact) {
+    super('version mismatch');
+  }
+}
+
+export async function replaceContact(
+  db: Db,
+  accountId: string,
+  id: string,
+  input: ContactReplace,
+  now = Date.now(),
+  ifVersion?: number,
+): Promise<Contact> {
   if (input.agentId) await assertAgent(db, accountId, input.agentId, '_agentAssigned');
   if (input.segmentIds) {
     const known = await existingSegmentIds(db, accountId, input.segmentIds);
@@ -146,6 +160,7 @@ export async function replaceContact(db: Db, accountId: string, id: string, inpu
     const store = new ContactStore(trx, accountId, now);
     const [current] = await store.lock([id]);
     if (!current) throw AppError.notFound('User', 'id', id);
+    if (ifVersion !== undefined && current.version !== ifVersion) throw new VersionMismatch(current);
     // Only the keys the body has: a field it left out keeps what a concurrent writer put there.
     const change: ContactChange = {
       name: input.name,

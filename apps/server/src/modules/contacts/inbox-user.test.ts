@@ -46,7 +46,9 @@ describeEachDialect('GET /inbox/users/{id}', (ctx) => {
     assert.equal(res.json.data.profile.userDetails.userProvidedName, 'Jane Roe');
     const tags = res.json.data.profile.userDetails.tags;
     const listed = await call(app, 'POST', '/inbox/users', { token: a.token, body: { tags, applicableFilters: ['tags'] } });
-    assert.deepEqual(listed.json.data, [res.json.data]);
+    const { version, ...vendorShape } = res.json.data;
+    assert.equal(version, 1, "leadbox adds the contact's version on the one-contact route only");
+    assert.deepEqual(listed.json.data, [vendorShape]);
     assert.equal((await get(id.toUpperCase())).json.data._id, id, 'ids are not case-sensitive');
   });
 
@@ -98,8 +100,9 @@ describeEachDialect('PUT /inbox/users/{id}', (ctx) => {
     assert.equal(after.profile.userDetails.userProvidedName, 'Jane Q. Roe');
     assert.equal(after.profile.userDetails.name, 'Jane Q. Roe');
     assert.deepEqual(after.profile.userDetails.contact, { email: 'jane.q@example.com', phone: { number: '7001234567', prefix: '44' } });
-    const { updatedAt, profile, ...rest } = after;
-    const { updatedAt: _, profile: __, ...restBefore } = before;
+    const { updatedAt, profile, version, ...rest } = after;
+    const { updatedAt: _, profile: __, version: ___, ...restBefore } = before;
+    assert.equal(version, before.version + 1);
     assert.deepEqual(rest, restBefore, 'nothing else changed');
     assert.ok(Date.parse(updatedAt) >= Date.parse(before.updatedAt));
     assert.deepEqual(profile.userDetails.tags, before.profile.userDetails.tags);
@@ -304,5 +307,84 @@ describeEachDialect('PUT /inbox/users/status-update', (ctx) => {
       assert.equal(res.statusCode, 400, JSON.stringify(body));
       assert.match(res.json.data[0], /^ids/);
     }
+  });
+});
+
+describeEachDialect('If-Match on PUT /inbox/users/{id} (leadbox: no lost updates)', (ctx) => {
+  const { importUser, get, read } = helpers(ctx);
+  const putIf = (id: string, body: unknown, ifMatch: string, token = ctx().a.token) =>
+    call(ctx().app, 'PUT', `/inbox/users/${id}`, { token, body, headers: { 'if-match': ifMatch } });
+
+  it('GET gives the version as a field and as ETag "v<version>"', async () => {
+    const id = await importUser(janeDetails());
+    const res = await get(id);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json.data.version, 1);
+    assert.equal(res.headers.etag, '"v1"');
+  });
+
+  it('a matching If-Match writes and answers the new version', async () => {
+    const id = await importUser(janeDetails());
+    const user = await read(id);
+    user.status = 'CLOSED';
+    const res = await putIf(id, user, '"v1"');
+    assert.equal(res.statusCode, 200, JSON.stringify(res.json));
+    assert.equal(res.json.data.status, 'CLOSED');
+    assert.equal(res.json.data.version, 2);
+    assert.equal(res.headers.etag, '"v2"');
+    assert.equal((await read(id)).status, 'CLOSED');
+  });
+
+  it('a stale If-Match gets 412 with the current contact and writes nothing', async () => {
+    const id = await importUser(janeDetails());
+    const seen = await read(id);
+    const other = structuredClone(seen);
+    other.profile.userDetails.userProvidedName = 'Changed Elsewhere';
+    assert.equal((await putIf(id, other, `"v${seen.version}"`)).statusCode, 200);
+    const current = await read(id);
+    const mine = structuredClone(seen);
+    mine.profile.userDetails.userProvidedName = 'My Stale Edit';
+    mine.status = 'CLOSED';
+    const res = await putIf(id, mine, `"v${seen.version}"`);
+    assert.equal(res.statusCode, 412, JSON.stringify(res.json));
+    assert.equal(res.json.success, false);
+    assert.equal(res.json.code, 412);
+    assert.deepEqual(res.json.data, current);
+    assert.equal(res.headers.etag, `"v${current.version}"`);
+    assert.deepEqual(await read(id), current, 'nothing written');
+  });
+
+  it('without If-Match the whole object sent back is written as before, whatever the version', async () => {
+    const id = await importUser(janeDetails());
+    const seen = await read(id);
+    const other = structuredClone(seen);
+    other.status = 'CLOSED';
+    assert.equal((await putIf(id, other, '*')).statusCode, 200);
+    const mine = structuredClone(seen);
+    mine.profile.userDetails.userProvidedName = 'Last Writer';
+    const res = await call(ctx().app, 'PUT', `/inbox/users/${id}`, { token: ctx().a.token, body: mine });
+    assert.equal(res.statusCode, 200, JSON.stringify(res.json));
+    const after = await read(id);
+    assert.equal(after.profile.userDetails.userProvidedName, 'Last Writer');
+    assert.equal(after.status, seen.status, 'the stale object sent back replaces, as the vendor does');
+  });
+
+  it('a malformed If-Match is a 400 in the envelope and writes nothing', async () => {
+    const id = await importUser(janeDetails());
+    const before = await read(id);
+    const res = await putIf(id, { status: 'CLOSED' }, 'v1');
+    assert.equal(res.statusCode, 400, JSON.stringify(res.json));
+    assert.equal(res.json.success, false);
+    assert.deepEqual(await read(id), before);
+  });
+
+  it('another account gets 404, with or without the right If-Match, and the contact is untouched', async () => {
+    const id = await importUser(janeDetails());
+    const before = await read(id);
+    assert.equal((await get(id, ctx().b.token)).statusCode, 404);
+    const res = await putIf(id, { status: 'CLOSED' }, '"v1"', ctx().b.token);
+    assert.equal(res.statusCode, 404, JSON.stringify(res.json));
+    assert.equal((await putIf(id, { status: 'CLOSED' }, '"v9"', ctx().b.token)).statusCode, 404);
+    assert.deepEqual(await read(id), before);
   });
 });

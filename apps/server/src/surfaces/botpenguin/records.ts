@@ -80,6 +80,12 @@ export const InboxUserRecord = Type.Object({
   hasOrdered: Type.Object({ status: Type.Boolean(), lastAt: Nullable(IsoDate) }),
   createdAt: IsoDate,
   updatedAt: IsoDate,
+  version: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: "leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match",
+    }),
+  ),
 });
 
 export const SegmentRecord = Type.Object({

@@ -319,19 +319,20 @@ describeEachDialect('If-Match on PUT /inbox/users/{id} (leadbox: no lost updates
     const id = await importUser(janeDetails());
     const res = await get(id);
     assert.equal(res.statusCode, 200);
-    assert.equal(res.json.data.version, 1);
-    assert.equal(res.headers.etag, '"v1"');
+    const { version } = res.json.data;
+    assert.ok(Number.isInteger(version) && version >= 1, `version ${version}`);
+    assert.equal(res.headers.etag, `"v${version}"`);
   });
 
   it('a matching If-Match writes and answers the new version', async () => {
     const id = await importUser(janeDetails());
     const user = await read(id);
     user.status = 'CLOSED';
-    const res = await putIf(id, user, '"v1"');
+    const res = await putIf(id, user, `"v${user.version}"`);
     assert.equal(res.statusCode, 200, JSON.stringify(res.json));
     assert.equal(res.json.data.status, 'CLOSED');
-    assert.equal(res.json.data.version, 2);
-    assert.equal(res.headers.etag, '"v2"');
+    assert.equal(res.json.data.version, user.version + 1);
+    assert.equal(res.headers.etag, `"v${user.version + 1}"`);
     assert.equal((await read(id)).status, 'CLOSED');
   });
 

@@ -68,11 +68,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .action(async (o: { name: string; ownerEmail?: string; json?: boolean }) => {
       // The owner gets a generated password, printed once, so the account can sign in to the panel.
       const created = await createAccount(await db(), { name: o.name, ownerEmail: o.ownerEmail, ownerPassword: generatePassword() });
-      const out = { ...created };
       print(
         Boolean(o.json),
-        out,
-        Object.entries(out)
+        created,
+        Object.entries(created)
           .map(([k, v]) => `${k.padEnd(12)} ${v}`)
           .join('\n'),
       );

@@ -4,6 +4,14 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope.js';
+import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
+import { attributesOf } from '../chats/chats.schemas.js';
+import { type Contact, LIMITS } from './contact.js';
+import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
+import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses, VersionMismatch } from './contacts.service.js';
+import { toContactFilter } from './inbox-filter.js';
+
+const tags = ['BotPenguin: Contacts & Chats'];
 
 /** leadbox: `If-Match: "v<version>"` (the ETag GET /inbox/users/{id} gave) or `*`. */
 const IfMatchHeaders = Type.Object({
@@ -17,15 +25,6 @@ const IfMatchHeaders = Type.Object({
 const etagOf = (c: Contact) => `"v${c.version}"`;
 /** The one-contact routes' record: the vendor's shape and leadbox's `version`. */
 const versioned = (c: Contact) => ({ ...toInboxUser(c), version: c.version });
-
-import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
-import { attributesOf } from '../chats/chats.schemas.js';
-import { type Contact, LIMITS } from './contact.js';
-import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
-import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses, VersionMismatch } from './contacts.service.js';
-import { toContactFilter } from './inbox-filter.js';
-
-const tags = ['BotPenguin: Contacts & Chats'];
 
 /** `""` and null both clear a field of the whole-object PUT; absent leaves it. */
 const clearable = (value: string | null | undefined) =>

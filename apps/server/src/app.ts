@@ -29,6 +29,7 @@ import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.serv
 import { integrationsRoutes } from './modules/webhooks/integrations.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { widgetApiRoutes, widgetAssetRoutes } from './modules/widget/widget.routes.js';
+import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './plugins/body-limits.js';
 import { appErrorHandler, notFoundHandler } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -110,7 +111,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     trustProxy: config.trustProxy,
     // Probes would drown the access log.
     logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
-    bodyLimit: 1024 * 1024,
+    // Each route's own limit: plugins/body-limits.ts.
+    bodyLimit: DEFAULT_BODY_LIMIT,
     // A URL the router cannot read (bad percent-encoding, an over-long id) is a 400 in the
     // envelope of the surface it was meant for, like any other bad input.
     frameworkErrors: (error, request, reply) => {
@@ -169,6 +171,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(cookie);
   const sessions = { cookieName: SESSION_COOKIE, limiter: limiters.panelSession };
   registerJsonBody(app);
+  registerBodyLimits(app);
 
   app.setErrorHandler(appErrorHandler(renderNativeError));
   app.setNotFoundHandler(notFoundHandler(renderNativeError));

@@ -5,6 +5,7 @@ import type { ContactsTable, DB } from '../../db/schema.js';
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
+import { forEachInTurns } from '../../lib/turns.js';
 import { forgetAccountChatCheckpoints, forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
 import {
   contactChangeEvents,
@@ -148,7 +149,9 @@ export class ContactStore {
     const tags: { accountId: string; contactId: string; tag: string; createdAt: number }[] = [];
     const notes: NoteRow[] = [];
     const segments: { accountId: string; segmentId: string; contactId: string; createdAt: number }[] = [];
-    for (const input of contacts) {
+    // 10,000 contacts of an import take a tenth of a second or more to prepare: in turns.
+    await forEachInTurns(contacts.length, (k) => {
+      const input = contacts[k] as NewContact;
       const id = input.id ?? newObjectId(this.now);
       const inputTags = input.tags ?? [];
       const attributes = input.attributes ?? [];
@@ -169,7 +172,7 @@ export class ContactStore {
       for (const n of inputNotes) notes.push(this.#noteRow(id, n));
       for (const [i, segmentId] of [...new Set(input.segmentIds ?? [])].entries())
         segments.push({ accountId: this.accountId, segmentId, contactId: id, createdAt: this.now + i });
-    }
+    });
     for (const part of chunks(rows, 100)) await this.#db.insertInto('contacts').values(part).execute();
     for (const part of chunks(tags, 1000))
       await this.#db

@@ -11,6 +11,7 @@ import { writeTransaction } from '../../db/group-commit.js';
 import type { DB } from '../../db/schema.js';
 import { perDatabase } from '../../db/scoped.js';
 import { newObjectId } from '../../lib/ids.js';
+import { nextTurn } from '../../lib/turns.js';
 import type { Contact } from '../contacts/contact.js';
 import { type ContactChange, ContactStore } from '../contacts/contact-store.js';
 import { chunks, relationColumns, toContactWithRelations } from '../contacts/contacts.repository.js';
@@ -25,7 +26,6 @@ import {
   keysOfRows,
   type MatchKeys,
   newContactOf,
-  nextTurn,
   recordImportCompleted,
   writtenKeys,
 } from './import-plan.js';
@@ -78,7 +78,7 @@ export async function oneImportAtATime<T>(db: Kysely<DB>, accountId: string, wor
 
 /** The contacts the rows may match (by id, phone key or lower-cased email), oldest first, read a few hundred per statement. */
 export async function readMatching(db: Kysely<DB>, accountId: string, rows: readonly ImportRow[]): Promise<Contact[]> {
-  const keys = keysOfRows(rows);
+  const keys = await keysOfRows(rows);
   const ids = new Set(keys.ids);
   for (const [column, values] of [
     ['phoneKey', keys.phoneKeys],
@@ -252,7 +252,7 @@ async function planHolds(trx: Kysely<DB>, a: Apply, part: ImportPlan['contacts']
     const current = fresh.get(p.id);
     if (p.current && !(current && same(p.id, keysOf(current.phone, current.email)))) return false;
   }
-  const keys = keysOfRows(
+  const keys = await keysOfRows(
     a.rows,
     part.flatMap((p) => p.rows),
   );

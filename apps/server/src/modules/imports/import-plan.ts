@@ -7,6 +7,7 @@ import type { DB } from '../../db/schema.js';
 import type { FieldIssue } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
+import { forEachInTurns } from '../../lib/turns.js';
 import { type Attribute, type Contact, cleanTags, LIMITS, mergeAttributes, type Phone } from '../contacts/contact.js';
 import type { ContactChange, NewContact } from '../contacts/contact-store.js';
 import { recordEvents, watchedEvents } from '../webhooks/events.js';
@@ -160,19 +161,10 @@ const working = (id: string, c: Contact | null): Working => ({
   merged: c?.attributes ?? [],
 });
 
-/** One turn of the event loop: requests that arrived meanwhile run before the import goes on. */
-export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Rows planned between two turns of the event loop: 10,000 at once would hold it for a tenth of a second or more. */
-const PLAN_SLICE = 500;
-
-/** The plan, a slice of rows at a time with a turn of the event loop in between. */
+/** The plan, with turns of the event loop in between rows: 10,000 at once would hold it for a tenth of a second or more. */
 export async function planImport(existing: readonly Contact[], rows: readonly ImportRow[], now: number): Promise<ImportPlan> {
   const planner = new ImportPlanner(existing, now);
-  for (let from = 0; from < rows.length; from += PLAN_SLICE) {
-    planner.add(rows, from, Math.min(rows.length, from + PLAN_SLICE));
-    if (from + PLAN_SLICE < rows.length) await nextTurn();
-  }
+  await forEachInTurns(rows.length, (i) => planner.add(rows, i, i + 1));
   return planner.plan();
 }
 
@@ -180,18 +172,18 @@ export async function planImport(existing: readonly Contact[], rows: readonly Im
 export const writtenKeys = (p: PlannedContact, current: Contact | null): MatchKeys =>
   keysOf(p.set.phone ?? current?.phone, p.set.email ?? current?.email);
 
-/** The match keys of these rows of the file (all of them by default). */
-export function keysOfRows(rows: readonly ImportRow[], indexes: Iterable<number> = rows.keys()) {
+/** The match keys of these rows of the file (all of them by default), with turns of the event loop in between. */
+export async function keysOfRows(rows: readonly ImportRow[], indexes: readonly number[] = [...rows.keys()]) {
   const ids = new Set<string>();
   const phoneKeys = new Set<string>();
   const emails = new Set<string>();
-  for (const i of indexes) {
-    const row = rows[i] as ImportRow;
+  await forEachInTurns(indexes.length, (n) => {
+    const row = rows[indexes[n] as number] as ImportRow;
     const k = keysOf(row.phone, row.email);
     if (row.id) ids.add(row.id);
     if (k.phoneKey) phoneKeys.add(k.phoneKey);
     if (k.emailLower) emails.add(k.emailLower);
-  }
+  });
   return { ids: [...ids], phoneKeys: [...phoneKeys], emails: [...emails] };
 }
 

@@ -42,6 +42,9 @@ const ImportContact = Type.Object({
 /** Objects and arrays one import body may hold: 10 per row on average. */
 export const IMPORT_JSON_CONTAINERS = 10 * LIMITS.importRows;
 
+/** 10,000 rows of about 800 bytes (docs/botpenguin-api.md). */
+export const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
+
 const ImportBody = Type.Array(ImportContact, { minItems: 1, maxItems: LIMITS.importRows });
 
 const ImportResult = Type.Object({
@@ -78,7 +81,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asyn
     '/users/import',
     {
       // 10,000 rows of about 800 bytes, with about 10 objects and arrays each (docs/botpenguin-api.md).
-      bodyLimit: 8 * 1024 * 1024,
+      bodyLimit: IMPORT_BODY_LIMIT,
       config: { jsonContainers: IMPORT_JSON_CONTAINERS },
       // Schema problems and rows with nothing to import are reported together, in one 400.
       attachValidation: true,

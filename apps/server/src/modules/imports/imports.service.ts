@@ -106,7 +106,7 @@ function importInOneTransaction(
     // Imports of one account run one at a time (PostgreSQL advisory lock), so two overlapping
     // files imported through two instances cannot both create the same contact.
     await lockKey(trx, `import:${accountId}`);
-    const keys = keysOfRows(rows);
+    const keys = await keysOfRows(rows);
     const store = new ContactStore(trx, accountId, now);
     const plan = await planImport(await store.lockMatching(keys.ids, keys.phoneKeys, keys.emails), rows, now);
     refuse(plan);

@@ -35,6 +35,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPanel } from './plugins/panel-static.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { trackEventStreams } from './plugins/sse.js';
 import { boundedValidatorCompiler } from './plugins/validation.js';
 import { customAppRoutes } from './surfaces/botpenguin/custom-app.routes.js';
 import { renderBotPenguinError } from './surfaces/botpenguin/envelope.js';
@@ -172,6 +173,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const sessions = { cookieName: SESSION_COOKIE, limiter: limiters.panelSession };
   registerJsonBody(app);
   registerBodyLimits(app);
+  trackEventStreams(app);
 
   app.setErrorHandler(appErrorHandler(renderNativeError));
   app.setNotFoundHandler(notFoundHandler(renderNativeError));
@@ -239,7 +241,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   );
 
   // The visitor side: the embeddable widget, its page, and its public API.
-  await app.register(widgetAssetRoutes);
+  await app.register(widgetAssetRoutes, { db });
   await app.register(widgetApiRoutes, {
     prefix: '/widget/v1',
     db,
@@ -253,6 +255,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     streams: { perAddress: config.widget.streamsPerAddress, perBot: config.widget.streamsPerBot },
     heartbeatMs: config.widget.heartbeatMs,
     offlineGraceMs: config.widget.offlineGraceMs,
+    streamIdleMs: config.widget.streamIdleMs,
   });
 
   // The BotPenguin endpoints its n8n trigger node subscribes through.

@@ -70,6 +70,8 @@ export interface Config {
     heartbeatMs: number;
     /** a visitor is offline this long after their last widget stream closed */
     offlineGraceMs: number;
+    /** a widget stream with no message either way for this long is closed (the widget reconnects on the visitor's next move) */
+    streamIdleMs: number;
   };
 }
 
@@ -186,6 +188,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       streamsPerBot: int('LEADBOX_WIDGET_STREAMS_PER_BOT', 5000, 1, 1_000_000),
       heartbeatMs: int('LEADBOX_WIDGET_HEARTBEAT_MS', 15_000, 50, 120_000),
       offlineGraceMs: int('LEADBOX_WIDGET_OFFLINE_GRACE_MS', 20_000, 10, 600_000),
+      streamIdleMs: int('LEADBOX_WIDGET_STREAM_IDLE_MS', 1_800_000, 100, 86_400_000),
     },
     publicUrl: (env.LEADBOX_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
   };

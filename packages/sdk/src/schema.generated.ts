@@ -606,6 +606,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{botId}/appearance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bot's widget title, colour and avatar */
+        get: operations["getBotAppearance"];
+        /** Change the widget's title (null: the built-in one, translated), colour or avatar */
+        put: operations["updateBotAppearance"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -773,6 +791,40 @@ export interface paths {
         get: operations["widgetEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The widget's language, words and look, and whether this visitor has an open conversation */
+        get: operations["widgetConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One turn of the bot's flow without a chat: nothing is stored (the panel's Try it) */
+        post: operations["previewWidgetFlow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8406,18 +8458,36 @@ export interface operations {
                         success: true;
                         data: {
                             enabled: boolean;
+                            language: string;
+                            steps: {
+                                /** @description name, email, phone, or the attribute key of a custom question */
+                                key: string;
+                                required: boolean;
+                            }[];
                             greeting: string;
-                            steps: ("name" | "email" | "phone")[];
                             questions: {
-                                name: string;
-                                email: string;
-                                phone: string;
+                                [key: string]: string;
                             };
                             invalid: {
                                 email: string;
                                 phone: string;
                             };
                             closing: string;
+                            skipWords: string[];
+                            translations: {
+                                [key: string]: {
+                                    greeting?: string;
+                                    questions?: {
+                                        [key: string]: string;
+                                    };
+                                    invalid?: {
+                                        email?: string;
+                                        phone?: string;
+                                    };
+                                    closing?: string;
+                                    skipWords?: string[];
+                                };
+                            };
                         };
                     };
                 };
@@ -8545,18 +8615,37 @@ export interface operations {
             content: {
                 "application/json": {
                     enabled?: boolean;
+                    /** @description a language code: en, de, fr… */
+                    language?: string;
                     greeting?: string;
-                    steps?: ("name" | "email" | "phone")[];
+                    steps?: (string | {
+                        /** @description name, email, phone, or the attribute key of a custom question */
+                        key: string;
+                        required: boolean;
+                    })[];
                     questions?: {
-                        name?: string;
-                        email?: string;
-                        phone?: string;
+                        [key: string]: string;
                     };
                     invalid?: {
                         email?: string;
                         phone?: string;
                     };
                     closing?: string;
+                    skipWords?: string[];
+                    translations?: {
+                        [key: string]: {
+                            greeting?: string;
+                            questions?: {
+                                [key: string]: string;
+                            };
+                            invalid?: {
+                                email?: string;
+                                phone?: string;
+                            };
+                            closing?: string;
+                            skipWords?: string[];
+                        } | null;
+                    };
                 };
             };
         };
@@ -8572,18 +8661,320 @@ export interface operations {
                         success: true;
                         data: {
                             enabled: boolean;
+                            language: string;
+                            steps: {
+                                /** @description name, email, phone, or the attribute key of a custom question */
+                                key: string;
+                                required: boolean;
+                            }[];
                             greeting: string;
-                            steps: ("name" | "email" | "phone")[];
                             questions: {
-                                name: string;
-                                email: string;
-                                phone: string;
+                                [key: string]: string;
                             };
                             invalid: {
                                 email: string;
                                 phone: string;
                             };
                             closing: string;
+                            skipWords: string[];
+                            translations: {
+                                [key: string]: {
+                                    greeting?: string;
+                                    questions?: {
+                                        [key: string]: string;
+                                    };
+                                    invalid?: {
+                                        email?: string;
+                                        phone?: string;
+                                    };
+                                    closing?: string;
+                                    skipWords?: string[];
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBotAppearance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            title: string | null;
+                            color: string;
+                            avatarUrl: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateBotAppearance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title?: string | null;
+                    color?: string;
+                    avatarUrl?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            title: string | null;
+                            color: string;
+                            avatarUrl: string | null;
                         };
                     };
                 };
@@ -10213,6 +10604,7 @@ export interface operations {
                     botId: string;
                     customerId: string;
                     uuid: string;
+                    languages?: string[];
                 };
             };
         };
@@ -10225,12 +10617,15 @@ export interface operations {
                 content: {
                     "application/json": {
                         chatId: string;
+                        lang: string;
                         awaiting: string | null;
+                        skippable: boolean;
                         messages: {
                             id: string;
                             chatId: string;
                             by: string;
                             agentId: string | null;
+                            agentName: string | null;
                             text: string;
                             createdAt: string;
                         }[];
@@ -10253,6 +10648,7 @@ export interface operations {
                     customerId: string;
                     uuid: string;
                     text: string;
+                    skip?: boolean;
                 };
             };
         };
@@ -10269,9 +10665,12 @@ export interface operations {
                             chatId: string;
                             by: string;
                             agentId: string | null;
+                            agentName: string | null;
                             text: string;
                             createdAt: string;
                         }[];
+                        awaiting: string | null;
+                        skippable: boolean;
                     };
                 };
             };
@@ -10296,6 +10695,112 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    widgetConfig: {
+        parameters: {
+            query: {
+                botId: string;
+                customerId: string;
+                uuid?: string;
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lang: string;
+                        texts: {
+                            title: string;
+                            open: string;
+                            close: string;
+                            label: string;
+                            placeholder: string;
+                            send: string;
+                            skip: string;
+                            you: string;
+                            bot: string;
+                            agent: string;
+                            reconnecting: string;
+                            startFailed: string;
+                            sendFailed: string;
+                            retryIn: string;
+                            newMessage: string;
+                            preview: string;
+                        };
+                        color: string;
+                        textColor: string;
+                        avatarUrl: string | null;
+                        conversation: boolean;
+                    };
+                };
+            };
+        };
+    };
+    previewWidgetFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    botId: string;
+                    customerId: string;
+                    languages?: string[];
+                    state?: {
+                        step: string | null;
+                        attempts: number;
+                        skipped: string[];
+                        answered: string[];
+                        lang: string;
+                    };
+                    text?: string;
+                    skip?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lang: string;
+                        state: {
+                            step: string | null;
+                            attempts: number;
+                            skipped: string[];
+                            answered: string[];
+                            lang: string;
+                        };
+                        messages: {
+                            id: string;
+                            chatId: string;
+                            by: string;
+                            agentId: string | null;
+                            agentName: string | null;
+                            text: string;
+                            createdAt: string;
+                        }[];
+                        awaiting: string | null;
+                        skippable: boolean;
+                    };
+                };
             };
         };
     };

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api, type Bot, call, type LeadFlow } from '../api';
+import { api, type Bot, call } from '../api';
 import { CopyButton, Empty, ErrorNote, errorMessage, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
 
@@ -84,7 +84,8 @@ function BotCard({ bot }: { bot: Bot }) {
           <h2 id={`bot-${bot.id}`}>{bot.name}</h2>
           <p className="muted">
             {bot.platform} · created {formatDate(bot.createdAt)} ·{' '}
-            <a href={bot.pageUrl} target="_blank" rel="noreferrer">
+            {/* A preview: the flow is played without a chat, so nothing lands in the inbox. */}
+            <a href={`${bot.pageUrl}?preview=1`} target="_blank" rel="noreferrer">
               Try it
             </a>
           </p>
@@ -122,10 +123,16 @@ function FlowForm({ botId }: { botId: string }) {
     event.preventDefault();
     const f = new FormData(event.currentTarget);
     const text = (name: string) => String(f.get(name) ?? '').trim();
-    const body: LeadFlow = {
+    // Built-in steps keep their place; custom questions (set through the API) are kept as they are.
+    const current = flow.status === 'ready' ? flow.data.steps : [];
+    const custom = current.filter((s) => !(STEPS as readonly string[]).includes(s.key));
+    const body = {
       enabled: f.get('enabled') === 'on',
       greeting: text('greeting'),
-      steps: STEPS.filter((s) => f.get(`step-${s}`) === 'on'),
+      steps: [
+        ...STEPS.filter((s) => f.get(`step-${s}`) === 'on').map((key) => ({ key, required: f.get(`required-${key}`) === 'on' })),
+        ...custom,
+      ],
       questions: { name: text('q-name'), email: text('q-email'), phone: text('q-phone') },
       invalid: { email: text('invalid-email'), phone: text('invalid-phone') },
       closing: text('closing'),
@@ -156,15 +163,24 @@ function FlowForm({ botId }: { botId: string }) {
       {area('greeting', 'Greeting', f.greeting)}
       <fieldset>
         <legend>Ask for (in this order; fields the contact already has are skipped)</legend>
-        {STEPS.map((s) => (
-          <label key={s} className="check">
-            <input type="checkbox" name={`step-${s}`} defaultChecked={f.steps.includes(s)} /> {s}
-          </label>
-        ))}
+        {STEPS.map((s) => {
+          const step = f.steps.find((x) => x.key === s);
+          return (
+            <span key={s} className="check-row">
+              <label className="check">
+                <input type="checkbox" name={`step-${s}`} defaultChecked={Boolean(step)} /> {s}
+              </label>{' '}
+              <label className="check">
+                <input type="checkbox" name={`required-${s}`} defaultChecked={step ? step.required : s === 'name'} /> required (no Skip
+                button)
+              </label>
+            </span>
+          );
+        })}
       </fieldset>
-      {area('q-name', 'Question for the name', f.questions.name)}
-      {area('q-email', 'Question for the email', f.questions.email)}
-      {area('q-phone', 'Question for the phone', f.questions.phone)}
+      {area('q-name', 'Question for the name', f.questions.name ?? '')}
+      {area('q-email', 'Question for the email', f.questions.email ?? '')}
+      {area('q-phone', 'Question for the phone', f.questions.phone ?? '')}
       {area('invalid-email', 'When the email is not valid', f.invalid.email)}
       {area('invalid-phone', 'When the phone is not valid', f.invalid.phone)}
       {area('closing', 'Closing message', f.closing)}

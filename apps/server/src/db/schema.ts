@@ -194,6 +194,19 @@ export interface MessagesTable {
   createdAt: number;
 }
 
+/** Where a chat's lead-capture flow stands (written by the widget's conversation service only). */
+export interface FlowStatesTable {
+  accountId: string;
+  contactId: string;
+  /** the step key being asked; null once the flow is done */
+  step: string | null;
+  attempts: number;
+  /** JSON array of declined step keys */
+  skipped: string;
+  lang: string | null;
+  updatedAt: number;
+}
+
 export interface AgentSessionsTable {
   accountId: string;
   id: string;
@@ -307,6 +320,7 @@ export interface DB {
   accountNotifications: AccountNotificationsTable;
   messages: MessagesTable;
   agentSessions: AgentSessionsTable;
+  flowStates: FlowStatesTable;
   jobs: JobsTable;
   jobInputs: JobInputsTable;
   jobRejects: JobRejectsTable;

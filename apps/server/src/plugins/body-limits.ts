@@ -26,10 +26,13 @@ export const BODY_LIMITS: Record<string, number> = {
   'POST /integrations/custom-app/general-authentication': 16 * KB,
   'POST /integrations/custom-app/subscribe-trigger-event': 16 * KB,
   'POST /widget/v1/session': 16 * KB,
+  'PUT /api/v1/bots/:botId/appearance': 16 * KB,
   // A message of 4,000 characters, escaped.
   'POST /api/v1/chats/:chatId/messages': 32 * KB,
-  // A bot's texts: a few of up to 1,000 characters each.
-  'PUT /api/v1/bots/:botId/flow': 64 * KB,
+  // A bot's steps and texts (up to 1,000 characters each), in each of its languages.
+  'PUT /api/v1/bots/:botId/flow': 256 * KB,
+  // The flow being tried, and the visitor's message of up to 4,000 characters.
+  'POST /widget/v1/preview': 256 * KB,
   // Up to 1,000 ids, or a filter with several lists of 1,000 ids.
   'POST /inbox/segments/:id/users': 64 * KB,
   'POST /inbox/segments/:id/users/remove': 64 * KB,

@@ -40,3 +40,15 @@ export async function deleteAgent(db: Kysely<DB>, accountId: string, id: string)
   const deleted = await db.deleteFrom('agents').where('accountId', '=', accountId).where('id', '=', id).executeTakeFirst();
   return Number(deleted.numDeletedRows) > 0;
 }
+
+/** The display names of these agents of the account (what visitors see on their replies). */
+export async function agentNames(db: Kysely<DB>, accountId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('agents')
+    .select(['id', 'name'])
+    .where('accountId', '=', accountId)
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -5,29 +5,64 @@ import type { DB } from '../../db/schema.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
+import { COLOR_PATTERN, getAppearance, updateAppearance } from './appearance.js';
 import { BOT_PLATFORMS, type Bot, createBot, listAccountBots } from './bots.service.js';
-import { FLOW_FIELDS, getFlow, updateFlow } from './flow.js';
+import { FLOW_LIMITS, getFlow, LANGUAGE_PATTERN, STEP_KEY_PATTERN, updateFlow } from './flow.js';
 
 const tags = ['Bots'];
 const Text = Type.String({ minLength: 1, maxLength: 1000 });
+const StepKey = Type.String({ pattern: STEP_KEY_PATTERN, description: 'name, email, phone, or the attribute key of a custom question' });
+const Step = Type.Object({ key: StepKey, required: Type.Boolean() }, { additionalProperties: false });
+const Steps = Type.Array(Step, { maxItems: FLOW_LIMITS.steps });
+const Language = Type.String({ pattern: LANGUAGE_PATTERN, description: 'a language code: en, de, fr…' });
+const SkipWords = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: FLOW_LIMITS.skipWords });
+const Questions = Type.Record(Type.String({ pattern: STEP_KEY_PATTERN }), Text);
+const Translation = Type.Object(
+  {
+    greeting: Type.Optional(Text),
+    questions: Type.Optional(Questions),
+    invalid: Type.Optional(Type.Object({ email: Type.Optional(Text), phone: Type.Optional(Text) }, { additionalProperties: false })),
+    closing: Type.Optional(Text),
+    skipWords: Type.Optional(SkipWords),
+  },
+  { additionalProperties: false },
+);
 const Flow = Type.Object({
   enabled: Type.Boolean(),
+  language: Type.String(),
+  steps: Steps,
   greeting: Text,
-  steps: Type.Array(Type.Enum([...FLOW_FIELDS]), { maxItems: 3, uniqueItems: true }),
-  questions: Type.Object({ name: Text, email: Text, phone: Text }),
+  questions: Type.Record(Type.String(), Type.String()),
   invalid: Type.Object({ email: Text, phone: Text }),
   closing: Text,
+  skipWords: Type.Array(Type.String()),
+  translations: Type.Record(Type.String(), Translation),
 });
 const FlowPatch = Type.Object(
   {
     enabled: Type.Optional(Type.Boolean()),
+    language: Type.Optional(Language),
     greeting: Type.Optional(Text),
-    steps: Type.Optional(Type.Array(Type.Enum([...FLOW_FIELDS]), { maxItems: 3, uniqueItems: true })),
-    questions: Type.Optional(
-      Type.Object({ name: Type.Optional(Text), email: Type.Optional(Text), phone: Type.Optional(Text) }, { additionalProperties: false }),
-    ),
+    // A bare key is the older shape: name required, every other step optional.
+    steps: Type.Optional(Type.Array(Type.Union([StepKey, Step]), { maxItems: FLOW_LIMITS.steps })),
+    questions: Type.Optional(Questions),
     invalid: Type.Optional(Type.Object({ email: Type.Optional(Text), phone: Type.Optional(Text) }, { additionalProperties: false })),
     closing: Type.Optional(Text),
+    skipWords: Type.Optional(SkipWords),
+    translations: Type.Optional(Type.Record(Language, Type.Union([Translation, Type.Null()]))),
+  },
+  { additionalProperties: false },
+);
+const Appearance = Type.Object({
+  title: Type.Union([Type.String(), Type.Null()]),
+  color: Type.String(),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+});
+const AppearancePatch = Type.Object(
+  {
+    title: Type.Optional(Type.Union([Type.String({ maxLength: 80 }), Type.Null()])),
+    color: Type.Optional(Type.String({ pattern: COLOR_PATTERN })),
+    avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -113,5 +148,34 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
       },
     },
     async (request) => ok(await updateFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase(), request.body)),
+  );
+
+  app.get(
+    '/bots/:botId/appearance',
+    {
+      schema: {
+        tags,
+        operationId: 'getBotAppearance',
+        summary: "The bot's widget title, colour and avatar",
+        params: Params,
+        response: { 200: Ok(Appearance), ...errorResponses },
+      },
+    },
+    async (request) => ok(await getAppearance(db, actorOf(request).accountId, request.params.botId.toLowerCase())),
+  );
+
+  app.put(
+    '/bots/:botId/appearance',
+    {
+      schema: {
+        tags,
+        operationId: 'updateBotAppearance',
+        summary: "Change the widget's title (null: the built-in one, translated), colour or avatar",
+        params: Params,
+        body: AppearancePatch,
+        response: { 200: Ok(Appearance), ...errorResponses },
+      },
+    },
+    async (request) => ok(await updateAppearance(db, actorOf(request).accountId, request.params.botId.toLowerCase(), request.body)),
   );
 };

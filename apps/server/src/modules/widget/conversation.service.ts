@@ -2,14 +2,15 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { chatChannel, type LiveBus } from '../../lib/live-bus.js';
-import { PATTERNS } from '../../lib/patterns.js';
-import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
+import { agentNames } from '../agents/agents.repository.js';
 import { requireBot } from '../bots/bots.service.js';
-import { type FlowField, getFlow, isSkip, type LeadCaptureFlow, readsAsName } from '../bots/flow.js';
+import { chooseLanguage, getFlow, type LeadCaptureFlow, textsFor } from '../bots/flow.js';
+import { answerFlow, type FlowState, startFlow } from '../bots/flow-engine.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { type ContactRow, findSessionRow } from '../contacts/contacts.repository.js';
 import { upsertLead } from '../contacts/contacts.service.js';
 import { addMessage, listMessages, type MessageRow, toMessageRecord } from '../messages/messages.service.js';
+import { findFlowState, type StoredFlowState, saveFlowState } from './flow-state.repository.js';
 
 type Db = Kysely<DB>;
 
@@ -20,44 +21,38 @@ export interface Session {
 }
 
 export const VISITOR_MESSAGE_MAX = 2000;
-const EMAIL = new RegExp(PATTERNS.email.pattern);
 
 // The customer id in the snippet is the account; a bot of another account is simply unknown.
 const requireBotOf = (db: Db, s: Session) => requireBot(db, s.customerId, s.botId);
 
-/** The next field the flow still needs, skipping what the contact already has. */
-export function nextMissing(flow: LeadCaptureFlow, chat: Pick<ContactRow, 'name' | 'email' | 'phoneNumber'>): FlowField | null {
-  if (!flow.enabled) return null;
-  const has: Record<FlowField, boolean> = { name: Boolean(chat.name), email: Boolean(chat.email), phone: Boolean(chat.phoneNumber) };
-  return flow.steps.find((f) => !has[f]) ?? null;
+/** Which steps the contact already has: name, email, phone, or a non-empty attribute of a custom step. */
+export function contactHas(chat: Pick<ContactRow, 'name' | 'email' | 'phoneNumber' | 'attributes'>): (key: string) => boolean {
+  const attributes = new Map((JSON.parse(chat.attributes) as { key: string; value: unknown }[]).map((a) => [a.key, a.value]));
+  return (key) => {
+    if (key === 'name') return Boolean(chat.name);
+    if (key === 'email') return Boolean(chat.email);
+    if (key === 'phone') return Boolean(chat.phoneNumber);
+    const value = attributes.get(key);
+    return value !== undefined && value !== null && String(value).trim() !== '';
+  };
 }
 
-/** The first missing field after `field` in the flow's order (a skipped step is not asked again). */
-function missingAfter(flow: LeadCaptureFlow, chat: Pick<ContactRow, 'name' | 'email' | 'phoneNumber'>, field: FlowField): FlowField | null {
-  const has: Record<FlowField, boolean> = { name: Boolean(chat.name), email: Boolean(chat.email), phone: Boolean(chat.phoneNumber) };
-  return flow.steps.slice(flow.steps.indexOf(field) + 1).find((f) => !has[f]) ?? null;
+/** What the widget shows of the flow: the step awaited (after skips), and whether it offers Skip. */
+function awaitingOf(flow: LeadCaptureFlow, state: FlowState | undefined) {
+  const step = state?.step ? flow.steps.find((s) => s.key === state.step) : undefined;
+  return { awaiting: flow.enabled && step ? step.key : null, skippable: Boolean(flow.enabled && step && !step.required) };
 }
 
-/**
- * Where the flow stands, read from the bot's last message: the step it asked (and whether it asked
- * again after an invalid answer), or null when it closed or never asked (then nothing is validated).
- */
-async function flowPosition(
-  db: Db,
-  s: Session,
-  chatId: string,
-  flow: LeadCaptureFlow,
-): Promise<{ field: FlowField; retried: boolean } | null> {
-  if (!flow.enabled) return null;
-  const recent = await listMessages(db, s.customerId, chatId, { limit: 50, latest: true });
-  // The greeting and the first question share a timestamp, so the greeting is not a position.
-  const lastBot = recent.filter((m) => m.author === 'bot' && m.text !== flow.greeting).at(-1);
-  if (!lastBot) return null;
-  for (const field of flow.steps) {
-    if (field !== 'name' && lastBot.text === flow.invalid[field]) return { field, retried: true };
-    if (lastBot.text === flow.questions[field]) return { field, retried: false };
-  }
-  return null;
+export type WidgetMessage = ReturnType<typeof toMessageRecord> & { agentName: string | null };
+
+/** Messages as visitors see them: an agent's reply carries the agent's name. */
+export async function toWidgetMessages(db: Db, accountId: string, rows: MessageRow[]): Promise<WidgetMessage[]> {
+  const names = await agentNames(
+    db,
+    accountId,
+    rows.flatMap((m) => (m.agentId ? [m.agentId] : [])),
+  );
+  return rows.map((m) => ({ ...toMessageRecord(m), agentName: m.agentId ? (names.get(m.agentId) ?? null) : null }));
 }
 
 async function say(db: Db, bus: LiveBus, s: Session, chatId: string, by: 'bot' | 'user', text: string): Promise<MessageRow> {
@@ -67,14 +62,15 @@ async function say(db: Db, bus: LiveBus, s: Session, chatId: string, by: 'bot' |
 }
 
 /**
- * A visitor opens the widget: the chat is created on the first visit (greeting and first question),
- * and every visit counts, marks the visitor online and moves lastSeenAt.
+ * A visitor opens the widget: the chat is created on the first visit, every visit counts, marks the
+ * visitor online and moves lastSeenAt. A chat without messages (new, or created by the API or an
+ * import) is greeted and asked only for what is missing; the flow's position is stored per chat.
  */
 export async function openSession(
   db: Db,
   bus: LiveBus,
   s: Session,
-  options: { admitNewChat?: () => Promise<void> } = {},
+  options: { admitNewChat?: () => Promise<void>; languages?: readonly string[] } = {},
   now = Date.now(),
 ) {
   await requireBotOf(db, s);
@@ -87,34 +83,30 @@ export async function openSession(
   }
   await new ContactStore(db, s.customerId, now).recordPresence(chat.id, { visit: true });
   const flow = await getFlow(db, s.customerId, s.botId);
-  // Greet once per chat: also a chat created by the API or an import, asking only what is missing.
-  const greeted = (await listMessages(db, s.customerId, chat.id, { limit: 1 })).length > 0;
-  if (!greeted && flow.enabled) {
-    await say(db, bus, s, chat.id, 'bot', flow.greeting);
-    const field = nextMissing(flow, chat);
-    if (field) await say(db, bus, s, chat.id, 'bot', flow.questions[field]);
+  let state = await findFlowState(db, s.customerId, chat.id);
+  const lang = options.languages?.length ? chooseLanguage(flow, options.languages) : (state?.lang ?? flow.language);
+  if (!state) {
+    // Greet once per chat. A chat that has history but no stored position (one from before
+    // positions were stored, or messages from the API) is left to the agents: never trapped.
+    const hasHistory = (await listMessages(db, s.customerId, chat.id, { limit: 1 })).length > 0;
+    const turn = hasHistory ? null : startFlow(flow, textsFor(flow, lang), contactHas(chat));
+    for (const text of turn?.replies ?? []) await say(db, bus, s, chat.id, 'bot', text);
+    state = { ...(turn?.state ?? { step: null, attempts: 0, skipped: [] }), lang };
+    await saveFlowState(db, s.customerId, chat.id, state, now);
+  } else if (state.lang !== lang) {
+    state = { ...state, lang };
+    await saveFlowState(db, s.customerId, chat.id, state, now);
   }
-  const messages = await listMessages(db, s.customerId, chat.id, { limit: 100 });
-  return { chatId: chat.id, messages: messages.map(toMessageRecord), awaiting: nextMissing(flow, chat) };
-}
-
-/** The visitor's answer to the field the flow asked for, or null when it is not valid. */
-function readAnswer(field: FlowField, text: string): { name?: string; email?: string; phone?: string; dialCode?: string } | null {
-  const value = text.trim();
-  if (field === 'name') return readsAsName(value) ? { name: value } : null;
-  if (field === 'email') return EMAIL.test(value) && value.length <= 254 ? { email: value } : null;
-  if (!isPlausiblePhone(value)) return null;
-  const { prefix, number } = splitPhone(value);
-  if (!/^\d{4,15}$/.test(number)) return null;
-  return { phone: number, ...(prefix ? { dialCode: prefix } : {}) };
+  const messages = await listMessages(db, s.customerId, chat.id, { limit: 100, latest: true });
+  return { chatId: chat.id, lang, messages: await toWidgetMessages(db, s.customerId, messages), ...awaitingOf(flow, state) };
 }
 
 /**
- * A visitor's message: stored and sent live; while the flow is collecting details, the answer is
- * validated and written to the contact exactly as PUT /inbox/direct/lead would, and the bot asks
- * the next question or closes.
+ * A visitor's message: stored and sent live; while the flow is asking, the answer is validated and
+ * written to the contact exactly as PUT /inbox/direct/lead would, and the bot asks the next step
+ * or closes. `skip` is the widget's Skip button.
  */
-export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: string) {
+export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: string, options: { skip?: boolean } = {}) {
   await requireBotOf(db, s);
   const trimmed = text.trim();
   if (!trimmed || trimmed.length > VISITOR_MESSAGE_MAX) {
@@ -124,27 +116,15 @@ export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: str
   if (!chat) throw new AppError('NOT_FOUND', 'Chat not found: open the session first', { meta: { resource: 'chat' } });
   const sent: MessageRow[] = [await say(db, bus, s, chat.id, 'user', trimmed)];
   const flow = await getFlow(db, s.customerId, s.botId);
-  const position = await flowPosition(db, s, chat.id, flow);
-  if (position) {
-    const { field, retried } = position;
-    const answer = readAnswer(field, trimmed);
-    const ask = async (next: FlowField | null) => {
-      sent.push(await say(db, bus, s, chat.id, 'bot', next ? flow.questions[next] : flow.closing));
-    };
-    if (answer) {
-      await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...answer });
-      const updated = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
-      await ask(missingAfter(flow, updated, field));
-    } else if (field === 'name') {
-      sent.push(await say(db, bus, s, chat.id, 'bot', flow.questions.name));
-    } else if (isSkip(trimmed) || retried) {
-      // Declined, or a second answer that is not an email/phone: the message stays, the flow moves on.
-      await ask(missingAfter(flow, chat, field));
-    } else {
-      sent.push(await say(db, bus, s, chat.id, 'bot', flow.invalid[field]));
-    }
+  let state: StoredFlowState | undefined = await findFlowState(db, s.customerId, chat.id);
+  if (state?.step) {
+    const turn = answerFlow(flow, textsFor(flow, state.lang ?? flow.language), state, contactHas(chat), trimmed, options);
+    if (turn.answer) await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...turn.answer });
+    state = { ...turn.state, lang: state.lang };
+    await saveFlowState(db, s.customerId, chat.id, state);
+    for (const reply of turn.replies) sent.push(await say(db, bus, s, chat.id, 'bot', reply));
   }
-  return { messages: sent.map(toMessageRecord) };
+  return { messages: await toWidgetMessages(db, s.customerId, sent), ...awaitingOf(flow, state) };
 }
 
 /** Heartbeat of an open widget: the visitor is online. */

@@ -11,6 +11,8 @@ import { PATTERNS } from '../../lib/patterns.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { rateLimited, setRateLimitHeaders } from '../../plugins/api-guard.js';
 import { openEventStream } from '../../plugins/sse.js';
+import { agentNames } from '../agents/agents.repository.js';
+import { chooseLanguage, getFlow } from '../bots/flow.js';
 import {
   markOfflineIfIdle,
   openSession,
@@ -19,6 +21,7 @@ import {
   VISITOR_MESSAGE_MAX,
   visitorMessage,
 } from './conversation.service.js';
+import { widgetExtraRoutes } from './widget-extra.routes.js';
 
 const widgetFile = path.resolve(import.meta.dirname, '../../../../widget/widget.js');
 const tags = ['Widget (public)'];
@@ -32,9 +35,19 @@ const Message = Type.Object({
   chatId: Type.String(),
   by: Type.String(),
   agentId: Type.Union([Type.String(), Type.Null()]),
+  /** the agent's display name on an agent's reply */
+  agentName: Type.Union([Type.String(), Type.Null()]),
   text: Type.String(),
   createdAt: Type.String(),
 });
+/** The page's lang, then the browser's languages, most preferred first. */
+export const Languages = Type.Array(Type.String({ maxLength: 35 }), { maxItems: 10 });
+const Awaiting = {
+  /** the step the flow asks now (after skips), or null */
+  awaiting: Type.Union([Type.String(), Type.Null()]),
+  /** the awaited step is optional: the widget offers Skip */
+  skippable: Type.Boolean(),
+};
 
 export interface WidgetOptions {
   db: Kysely<DB>;
@@ -44,6 +57,8 @@ export interface WidgetOptions {
   streams: { perAddress: number; perBot: number };
   heartbeatMs: number;
   offlineGraceMs: number;
+  /** a stream with no message either way for this long is closed with an `idle` event */
+  streamIdleMs: number;
 }
 
 const normalise = (s: { botId: string; customerId: string; uuid: string }) => ({
@@ -58,7 +73,8 @@ const normalise = (s: { botId: string; customerId: string; uuid: string }) => ({
  */
 export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (app, options) => {
   const { db, bus, limiters } = options;
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
+  // Retry-After is exposed so the widget can say when to try again.
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 600, exposedHeaders: ['Retry-After'] });
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return;
     const decision = await limiters.address.consume(`ip:${request.ip}`);
@@ -102,16 +118,19 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
         // Public: no token (the widget is named by its bot, customer and session ids; sign-in makes the session).
         security: [],
         summary: 'Open the chat of a widget session (counts a website visit)',
-        body: Type.Object(SessionFields),
+        body: Type.Object({ ...SessionFields, languages: Type.Optional(Languages) }),
         response: {
-          200: Type.Object({ chatId: Type.String(), awaiting: Type.Union([Type.String(), Type.Null()]), messages: Type.Array(Message) }),
+          200: Type.Object({ chatId: Type.String(), lang: Type.String(), ...Awaiting, messages: Type.Array(Message) }),
         },
       },
     },
     async (request, reply) => {
       await perSession(request.body.uuid, reply);
       const session = normalise(request.body);
-      return openSession(db, bus, session, { admitNewChat: admitNewChat(request.ip, session.botId, reply) });
+      return openSession(db, bus, session, {
+        admitNewChat: admitNewChat(request.ip, session.botId, reply),
+        languages: request.body.languages,
+      });
     },
   );
 
@@ -125,13 +144,18 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
         // Public: no token (the widget is named by its bot, customer and session ids; sign-in makes the session).
         security: [],
         summary: "A visitor's message; the bot's replies come back (and live)",
-        body: Type.Object({ ...SessionFields, text: Type.String({ minLength: 1, maxLength: VISITOR_MESSAGE_MAX }) }),
-        response: { 200: Type.Object({ messages: Type.Array(Message) }) },
+        body: Type.Object({
+          ...SessionFields,
+          text: Type.String({ minLength: 1, maxLength: VISITOR_MESSAGE_MAX }),
+          /** the Skip button: declines the awaited step whatever the text says */
+          skip: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Type.Object({ messages: Type.Array(Message), ...Awaiting }) },
       },
     },
     async (request, reply) => {
       await perSession(request.body.uuid, reply);
-      return visitorMessage(db, bus, normalise(request.body), request.body.text);
+      return visitorMessage(db, bus, normalise(request.body), request.body.text, { skip: request.body.skip });
     },
   );
 
@@ -165,11 +189,21 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
       bump(open.byAddress, address, 1);
       bump(open.byBot, session.botId, 1);
       let unsubscribe: () => void = () => {};
+      // Idle: nothing said either way for a while. The page may sit open for days; the widget
+      // comes back when the visitor does (focus, opening it, sending).
+      let idle: NodeJS.Timeout | undefined;
+      const wake = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => stream.end('idle', { afterMs: options.streamIdleMs }), options.streamIdleMs);
+        idle.unref();
+      };
+      const names = new Map<string, string | null>();
       const stream = openEventStream(request, reply, {
         heartbeatMs: options.heartbeatMs,
         headers: { 'access-control-allow-origin': '*' },
         onHeartbeat: () => touchSession(db, session.customerId, chatId),
         onClose: () => {
+          clearTimeout(idle);
           bump(open.byAddress, address, -1);
           bump(open.byBot, session.botId, -1);
           unsubscribe();
@@ -180,16 +214,24 @@ export const widgetApiRoutes: FastifyPluginAsyncTypebox<WidgetOptions> = async (
           ).unref();
         },
       });
-      unsubscribe = await bus.subscribe(chatChannel(session.customerId, chatId), (event) =>
-        stream.send('message', (event as { message: unknown }).message),
-      );
+      unsubscribe = await bus.subscribe(chatChannel(session.customerId, chatId), async (event) => {
+        wake();
+        const message = (event as { message: { agentId?: string | null } }).message;
+        const agentId = message.agentId;
+        if (agentId && !names.has(agentId))
+          names.set(agentId, (await agentNames(db, session.customerId, [agentId]).catch(() => new Map())).get(agentId) ?? null);
+        stream.send('message', { ...message, agentName: agentId ? (names.get(agentId) ?? null) : null });
+      });
+      wake();
       stream.send('ready', { chatId });
     },
   );
+
+  await app.register(widgetExtraRoutes, { db });
 };
 
 /** The embeddable script (the vendor's snippet loads /botpenguin.js) and the full-page chat. */
-export const widgetAssetRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const widgetAssetRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async (app, { db }) => {
   const script = readFileSync(widgetFile, 'utf8');
   for (const url of ['/botpenguin.js', '/widget.js']) {
     app.get(url, { schema: { hide: true } }, async (_request, reply) =>
@@ -209,15 +251,26 @@ export const widgetAssetRoutes: FastifyPluginAsyncTypebox = async (app) => {
           botId: Type.String({ pattern: PATTERNS.objectId.pattern }),
           customerId: Type.String({ pattern: PATTERNS.objectId.pattern }),
         }),
+        querystring: Type.Object({ preview: Type.Optional(Type.String({ maxLength: 5 })) }),
       },
     },
     async (request, reply) => {
       const { botId, customerId } = request.params;
+      // The page speaks the visitor's language when the bot does (the widget reads the page's lang).
+      const accepted = String(request.headers['accept-language'] ?? '')
+        .split(',')
+        .map((part) => part.split(';')[0]?.trim() ?? '')
+        .filter(Boolean)
+        .slice(0, 10);
+      const lang = await getFlow(db, customerId.toLowerCase(), botId.toLowerCase())
+        .then((flow) => chooseLanguage(flow, accepted))
+        .catch(() => 'en');
+      const preview = request.query.preview === '1' ? ' data-preview="1"' : '';
       reply.type('text/html; charset=utf-8');
       return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Chat</title><link rel="icon" href="data:,"><style>html,body{margin:0;height:100%;background:#f4f5f7;font-family:system-ui,sans-serif}</style></head>
-<body><script id="BotPenguin-messenger-widget" src="/botpenguin.js" data-mode="page" defer>${botId},${customerId}</script></body></html>`;
+<body><script id="BotPenguin-messenger-widget" src="/botpenguin.js" data-mode="page"${preview} defer>${botId},${customerId}</script></body></html>`;
     },
   );
 };

@@ -44,15 +44,24 @@ describeEachDialect(
       await open(s);
       const asked = await say(s, 'Hi, does the Pro plan include SSO?');
       assert.deepEqual(texts(asked), ['user: Hi, does the Pro plan include SSO?', 'bot: What is your name?']);
-      for (const text of ['I would like to know more about pricing', 'jane@example.com', 'https://example.com']) {
-        assert.equal(texts(await say(s, text))[1], 'bot: What is your name?', text);
-      }
+      assert.equal(asked.json.awaiting, 'name');
+      const again = await say(s, 'I would like to know more about pricing');
+      assert.deepEqual(
+        texts(again),
+        ['user: I would like to know more about pricing', 'bot: What is your email address?'],
+        'asked again at most once',
+      );
       const stored = await chat(s.uuid, 'non-lead');
       assert.ok(stored, 'still a non-lead chat');
       assert.ok(!stored.profile.userDetails.name, `no name stored: ${JSON.stringify(stored.profile.userDetails.name)}`);
-      assert.deepEqual(texts(await say(s, 'Jane Roe')), ['user: Jane Roe', 'bot: What is your email address?']);
-      const named = (await chat(s.uuid, 'lead')) ?? (await chat(s.uuid, 'non-lead'));
-      assert.equal(named?.profile.userDetails.name, 'Jane Roe');
+      for (const text of ['jane@example.com', 'https://example.com']) {
+        const t = session();
+        await open(t);
+        assert.equal(texts(await say(t, text))[1], 'bot: What is your name?', text);
+        assert.deepEqual(texts(await say(t, 'Jane Roe')), ['user: Jane Roe', 'bot: What is your email address?']);
+        const named = (await chat(t.uuid, 'lead')) ?? (await chat(t.uuid, 'non-lead'));
+        assert.equal(named?.profile.userDetails.name, 'Jane Roe');
+      }
     });
 
     it('lets a visitor skip email and phone, asks again at most once, then leaves messages to the agents (issue #17)', async () => {
@@ -99,6 +108,35 @@ describeEachDialect(
       assert.deepEqual(texts(await say(full, 'Does the Pro plan include SSO?')), ['user: Does the Pro plan include SSO?'], 'no validation');
     });
 
+    it('reports the step the flow is at after a skip, on the next visit too (issue #17: awaiting was the first missing field)', async () => {
+      const s = session();
+      await open(s);
+      await say(s, 'Jane Roe');
+      const skipped = await say(s, 'skip');
+      assert.equal(skipped.json.awaiting, 'phone');
+      const again = await open(s);
+      assert.equal(again.json.awaiting, 'phone', 'the skipped email is not what the flow waits for');
+      assert.match(texts(await say(s, 'no'))[1] ?? '', /Thank you/);
+      assert.equal((await open(s)).json.awaiting, null, 'the flow is done');
+    });
+
+    it("keeps validating when the bot's texts change in the middle of a chat (issue #17: the position was read from messages)", async () => {
+      const flow = (body: unknown) =>
+        call(ctx().app, 'PUT', `/api/v1/bots/${ctx().a.botId}/flow`, { token: ctx().a.token, scheme: 'bearer-no-authtype', body });
+      const s = session();
+      await open(s);
+      await say(s, 'Jane Roe');
+      try {
+        assert.equal((await flow({ questions: { email: 'Your work email, please?' } })).statusCode, 200);
+        const answer = await say(s, 'jane at example');
+        assert.match(texts(answer)[1] ?? '', /does not look like an email/, 'still at the email step');
+        assert.match(texts(await say(s, 'jane@example.com'))[1] ?? '', /phone number/);
+        assert.equal((await chat(s.uuid)).profile.userDetails.contact.email, 'jane@example.com');
+      } finally {
+        await flow({ questions: { email: 'What is your email address?' } });
+      }
+    });
+
     it('counts every visit and keeps one chat per uuid', async () => {
       const s = session();
       await open(s);
@@ -110,7 +148,11 @@ describeEachDialect(
     it('follows the bot flow settings: order, texts, and off', async () => {
       const v1 = (method: 'GET' | 'PUT', body?: unknown) =>
         call(ctx().app, method, `/api/v1/bots/${ctx().a.botId}/flow`, { token: ctx().a.token, scheme: 'bearer-no-authtype', body });
-      assert.deepEqual((await v1('GET')).json.data.steps, ['name', 'email', 'phone']);
+      assert.deepEqual((await v1('GET')).json.data.steps, [
+        { key: 'name', required: true },
+        { key: 'email', required: false },
+        { key: 'phone', required: false },
+      ]);
       const changed = await v1('PUT', { greeting: 'Welcome to Acme', steps: ['email'], questions: { email: 'Your work email?' } });
       assert.equal(changed.statusCode, 200);
       const s = session();

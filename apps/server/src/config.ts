@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { passwordProblem } from './lib/password-rules.js';
 
 export interface RateLimitConfig {
   /** requests allowed per window */
@@ -36,6 +38,8 @@ export interface Config {
     /** failed authentications per client address */
     authFailures: RateLimitConfig;
   };
+  /** the owner a first start creates on an empty database (LEADBOX_ADMIN_*); null fields: defaults */
+  admin: { email: string | null; password: string | null };
   /** Base URL printed in first-start instructions and the OpenAPI servers list. */
   publicUrl: string;
   webhooks: WebhookConfig;
@@ -187,10 +191,35 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       heartbeatMs: int('LEADBOX_WIDGET_HEARTBEAT_MS', 15_000, 50, 120_000),
       offlineGraceMs: int('LEADBOX_WIDGET_OFFLINE_GRACE_MS', 20_000, 10, 600_000),
     },
+    admin: firstStartAdmin(env, problems),
     publicUrl: (env.LEADBOX_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * LEADBOX_ADMIN_EMAIL and LEADBOX_ADMIN_PASSWORD (or LEADBOX_ADMIN_PASSWORD_FILE, e.g. a Docker
+ * secret; one trailing line break is dropped) choose the owner the first start creates.
+ */
+function firstStartAdmin(env: Env, problems: string[]): Config['admin'] {
+  const email = env.LEADBOX_ADMIN_EMAIL?.trim() || null;
+  if (email && (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)) {
+    problems.push('LEADBOX_ADMIN_EMAIL must be an email address');
+  }
+  let password = env.LEADBOX_ADMIN_PASSWORD || null;
+  const file = env.LEADBOX_ADMIN_PASSWORD_FILE;
+  if (file) {
+    if (password) problems.push('set LEADBOX_ADMIN_PASSWORD or LEADBOX_ADMIN_PASSWORD_FILE, not both');
+    try {
+      password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      problems.push(`LEADBOX_ADMIN_PASSWORD_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}: ${file})`);
+    }
+  }
+  const problem = password === null ? null : passwordProblem(password, { email: email ?? undefined });
+  if (problem) problems.push(`the LEADBOX_ADMIN_PASSWORD ${problem}`);
+  return { email, password };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { LOG_FORMATS, type LogFormat } from './lib/log-style.js';
 import { passwordProblem } from './lib/password-rules.js';
 
 export interface RateLimitConfig {
@@ -25,6 +26,9 @@ export interface Config {
   /** prefix of every Redis key, so several deployments can share one Redis */
   redisKeyPrefix: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** LOG_FORMAT: auto (human-readable on a terminal unless NODE_ENV=production; JSON otherwise), pretty or json */
+  logFormat: LogFormat;
+  nodeEnv: string | undefined;
   /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
   /** who may frame the full-page chat (/page/…): a CSP frame-ancestors source list */
   frameAncestors: string;
@@ -131,6 +135,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!logLevels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
 
+  const logFormat = (env.LOG_FORMAT || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
+
   int('LEADBOX_PASSWORD_SCRYPT_COST', 17, 10, 20); // read by lib/passwords.ts; validated here so a bad value fails at start-up
   const host = env.HOST || '127.0.0.1';
   const port = int('PORT', 3000, 0, 65535);
@@ -145,6 +152,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisKeyPrefix: env.LEADBOX_REDIS_PREFIX || 'leadbox',
     migrateOnStart: env.LEADBOX_MIGRATE !== 'false' && env.LEADBOX_MIGRATE !== '0',
     logLevel,
+    logFormat,
+    nodeEnv: env.NODE_ENV,
     trustProxy: trustedProxies(env.TRUST_PROXY, problems),
     requestTimeoutMs: int('LEADBOX_REQUEST_TIMEOUT_MS', 60_000, 100, 600_000),
     frameAncestors: frameAncestors(env.LEADBOX_FRAME_ANCESTORS, problems),

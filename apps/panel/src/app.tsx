@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { Link, useRoute } from './router';
+import { Account } from './screens/account';
 import { Agents } from './screens/agents';
 import { Bots } from './screens/bots';
 import { ContactDetail } from './screens/contact-detail';
@@ -25,6 +26,7 @@ const NAV = [
 function Screen({ path }: { path: string }) {
   const contact = /^\/contacts\/([^/]+)$/.exec(path);
   if (contact?.[1]) return <ContactDetail id={decodeURIComponent(contact[1])} />;
+  if (path === '/account') return <Account />;
   if (path === '/tokens') return <Tokens />;
   if (path === '/groups') return <Groups />;
   if (path === '/import') return <Import />;
@@ -72,9 +74,14 @@ export function App() {
           ))}
         </nav>
         <div className="who">
-          <span className="muted" title={session.agent.email}>
+          <Link
+            to="/account"
+            className="muted"
+            title={`${session.agent.email}: your account and password`}
+            aria-current={path === '/account' ? 'page' : undefined}
+          >
             {session.agent.name}
-          </span>
+          </Link>
           <button type="button" className="btn btn-small" onClick={signOut}>
             Sign out
           </button>

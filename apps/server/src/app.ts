@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError } from './lib/errors.js';
 import { type LiveBus, memoryLiveBus } from './lib/live-bus.js';
+import { RequestLogController } from './lib/log-style.js';
 import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
 import { agentsRoutes } from './modules/agents/agents.routes.js';
 import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
@@ -68,6 +69,8 @@ export interface AppDeps {
   bus?: LiveBus;
   /** the process's logger, shared with the infrastructure; built from config.logLevel when not given */
   logger?: FastifyBaseLogger;
+  /** the level of the per-request log lines (server.ts: debug on a terminal, lib/log-style.ts); info when not given */
+  requestLogLevel?: 'info' | 'debug';
 }
 
 export function memoryLimiters(config: Config): Limiters {
@@ -111,7 +114,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } }),
     trustProxy: config.trustProxy,
     // Probes would drown the access log.
-    logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz' }),
+    logController: new RequestLogController(
+      deps.requestLogLevel ?? 'info',
+      (request) => request.url === '/healthz' || request.url === '/readyz',
+    ),
     // Each route's own limit: plugins/body-limits.ts.
     bodyLimit: DEFAULT_BODY_LIMIT,
     // A URL the router cannot read (bad percent-encoding, an over-long id) is a 400 in the

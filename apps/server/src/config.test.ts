@@ -36,6 +36,30 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the first-start owner from LEADBOX_ADMIN_* and refuses a weak, unreadable or doubly given password', () => {
+    assert.deepEqual(loadConfig({}).admin, { email: null, password: null });
+    assert.deepEqual(loadConfig({ LEADBOX_ADMIN_EMAIL: ' olga@acme.test ', LEADBOX_ADMIN_PASSWORD: 'a long secret 2026' }).admin, {
+      email: 'olga@acme.test',
+      password: 'a long secret 2026',
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    assert.match(problems({ LEADBOX_ADMIN_PASSWORD: 'short' }).join(), /LEADBOX_ADMIN_PASSWORD must be 10 to 200 characters/);
+    assert.match(problems({ LEADBOX_ADMIN_PASSWORD: 'password123' }).join(), /most common/);
+    assert.match(problems({ LEADBOX_ADMIN_EMAIL: 'not an email' }).join(), /LEADBOX_ADMIN_EMAIL must be an email address/);
+    assert.match(problems({ LEADBOX_ADMIN_PASSWORD_FILE: '/nonexistent/secret' }).join(), /cannot be read \(ENOENT/);
+    assert.match(
+      problems({ LEADBOX_ADMIN_PASSWORD: 'a long secret 2026', LEADBOX_ADMIN_PASSWORD_FILE: '/nonexistent/secret' }).join(),
+      /not both/,
+    );
+  });
+
   it('lists every bad value at once', () => {
     assert.throws(
       () => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),

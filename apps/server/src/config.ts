@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { LOG_FORMATS, type LogFormat } from './lib/log-style.js';
+import { passwordProblem } from './lib/password-rules.js';
 
 export interface RateLimitConfig {
   /** requests allowed per window */
@@ -23,6 +26,9 @@ export interface Config {
   /** prefix of every Redis key, so several deployments can share one Redis */
   redisKeyPrefix: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** LOG_FORMAT: auto (human-readable on a terminal unless NODE_ENV=production; JSON otherwise), pretty or json */
+  logFormat: LogFormat;
+  nodeEnv: string | undefined;
   /** Trust X-Forwarded-For from a proxy in front (for per-address limits). */
   /** who may frame the full-page chat (/page/…): a CSP frame-ancestors source list */
   frameAncestors: string;
@@ -36,6 +42,8 @@ export interface Config {
     /** failed authentications per client address */
     authFailures: RateLimitConfig;
   };
+  /** the owner a first start creates on an empty database (LEADBOX_ADMIN_*); null fields: defaults */
+  admin: { email: string | null; password: string | null };
   /** Base URL printed in first-start instructions and the OpenAPI servers list. */
   publicUrl: string;
   webhooks: WebhookConfig;
@@ -129,6 +137,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!logLevels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
 
+  const logFormat = (env.LOG_FORMAT || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
+
   int('LEADBOX_PASSWORD_SCRYPT_COST', 17, 10, 20); // read by lib/passwords.ts; validated here so a bad value fails at start-up
   const host = env.HOST || '127.0.0.1';
   const port = int('PORT', 3000, 0, 65535);
@@ -143,6 +154,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisKeyPrefix: env.LEADBOX_REDIS_PREFIX || 'leadbox',
     migrateOnStart: env.LEADBOX_MIGRATE !== 'false' && env.LEADBOX_MIGRATE !== '0',
     logLevel,
+    logFormat,
+    nodeEnv: env.NODE_ENV,
     trustProxy: trustedProxies(env.TRUST_PROXY, problems),
     requestTimeoutMs: int('LEADBOX_REQUEST_TIMEOUT_MS', 60_000, 100, 600_000),
     frameAncestors: frameAncestors(env.LEADBOX_FRAME_ANCESTORS, problems),
@@ -190,10 +203,35 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       offlineGraceMs: int('LEADBOX_WIDGET_OFFLINE_GRACE_MS', 20_000, 10, 600_000),
       streamIdleMs: int('LEADBOX_WIDGET_STREAM_IDLE_MS', 1_800_000, 100, 86_400_000),
     },
+    admin: firstStartAdmin(env, problems),
     publicUrl: (env.LEADBOX_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * LEADBOX_ADMIN_EMAIL and LEADBOX_ADMIN_PASSWORD (or LEADBOX_ADMIN_PASSWORD_FILE, e.g. a Docker
+ * secret; one trailing line break is dropped) choose the owner the first start creates.
+ */
+function firstStartAdmin(env: Env, problems: string[]): Config['admin'] {
+  const email = env.LEADBOX_ADMIN_EMAIL?.trim() || null;
+  if (email && (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)) {
+    problems.push('LEADBOX_ADMIN_EMAIL must be an email address');
+  }
+  let password = env.LEADBOX_ADMIN_PASSWORD || null;
+  const file = env.LEADBOX_ADMIN_PASSWORD_FILE;
+  if (file) {
+    if (password) problems.push('set LEADBOX_ADMIN_PASSWORD or LEADBOX_ADMIN_PASSWORD_FILE, not both');
+    try {
+      password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      problems.push(`LEADBOX_ADMIN_PASSWORD_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}: ${file})`);
+    }
+  }
+  const problem = password === null ? null : passwordProblem(password, { email: email ?? undefined });
+  if (problem) problems.push(`the LEADBOX_ADMIN_PASSWORD ${problem}`);
+  return { email, password };
 }
 
 /**

@@ -109,6 +109,25 @@ describe('leadbox CLI', () => {
     assert.equal(short, 1);
   });
 
+  it('agent password refuses an email that is an agent of several accounts until --customer says which', async () => {
+    const one = (await run('account', 'create', '--name', 'Shared one', '--owner-email', 'shared@both.test', '--json')).json();
+    const two = (await run('account', 'create', '--name', 'Shared two', '--owner-email', 'shared@both.test', '--json')).json();
+    const ambiguous = await run('agent', 'password', '--email', 'shared@both.test', '--generate', '--json');
+    assert.equal(ambiguous.code, 1);
+    assert.match(ambiguous.stderr, /several accounts: say which with --customer/);
+    assert.equal(ambiguous.stdout, '', 'nothing printed, nothing changed');
+    const picked = await run('agent', 'password', '--email', 'shared@both.test', '--customer', two.customerId, '--generate', '--json');
+    assert.equal(picked.code, 0, picked.stderr);
+    assert.equal(picked.json().customerId, two.customerId);
+    await withApp(async (app) => {
+      const login = (password: string, customerId: string) =>
+        call(app, 'POST', '/api/v1/auth/login', { body: { email: 'shared@both.test', password, customerId } });
+      assert.equal((await login(one.ownerPassword, one.customerId)).statusCode, 200, 'the other account is untouched');
+      assert.equal((await login(two.ownerPassword, two.customerId)).statusCode, 401);
+      assert.equal((await login(picked.json().password, two.customerId)).statusCode, 200);
+    });
+  });
+
   it('bot, agent and token commands act on the given account', async () => {
     const { customerId } = (await run('account', 'create', '--name', 'Beta', '--json')).json();
     const bot = await run('bot', 'create', '--customer', customerId, '--name', 'WA', '--platform', 'whatsapp', '--json');

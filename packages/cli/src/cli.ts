@@ -8,8 +8,9 @@ import { migrateToLatest } from '@leadbox/server/db/migrator.js';
 import { AppError } from '@leadbox/server/lib/errors.js';
 import { generatePassword } from '@leadbox/server/lib/passwords.js';
 import { toIso } from '@leadbox/server/lib/time.js';
-import { findAccount } from '@leadbox/server/modules/accounts/accounts.repository.js';
+import { findAccount, listAccounts } from '@leadbox/server/modules/accounts/accounts.repository.js';
 import { createAccount } from '@leadbox/server/modules/accounts/accounts.service.js';
+import { findAgentsByEmailAnywhere } from '@leadbox/server/modules/agents/agents.repository.js';
 import { type AgentRole, createAgent, listAccountAgents } from '@leadbox/server/modules/agents/agents.service.js';
 import { setAgentPassword } from '@leadbox/server/modules/auth/auth.service.js';
 import { BOT_PLATFORMS, createBot } from '@leadbox/server/modules/bots/bots.service.js';
@@ -82,13 +83,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .description('list the accounts, oldest first')
     .addOption(jsonOption())
     .action(async (o: { json?: boolean }) => {
-      const rows = await (await db())
-        .selectFrom('accounts')
-        .select(['id', 'name', 'createdAt'])
-        .orderBy('createdAt')
-        .orderBy('id')
-        .execute();
-      const out = rows.map((r) => ({ customerId: r.id, name: r.name, createdAt: toIso(r.createdAt) }));
+      const out = (await listAccounts(await db())).map((r) => ({ customerId: r.id, name: r.name, createdAt: toIso(r.createdAt) }));
       print(Boolean(o.json), out, out.map((a) => `${a.customerId}  ${a.createdAt}  ${a.name}`).join('\n') || 'no accounts');
     });
 
@@ -153,12 +148,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       if (!o.passwordStdin && !o.generate) throw new Error('give --password-stdin or --generate');
       const password = o.generate ? generatePassword() : await readFirstLine(io);
       const target = await db();
-      const matches = await target
-        .selectFrom('agents')
-        .select(['accountId', 'id', 'email'])
-        .where('emailLower', '=', o.email.trim().toLowerCase())
-        .$if(o.customer !== undefined, (qb) => qb.where('accountId', '=', o.customer as string))
-        .execute();
+      const matches = await findAgentsByEmailAnywhere(target, o.email.trim().toLowerCase(), o.customer?.toLowerCase());
       if (matches.length === 0) throw new Error(`no agent with email ${o.email}${o.customer ? ` in ${o.customer}` : ''}`);
       if (matches.length > 1) throw new Error(`${o.email} is an agent of several accounts: say which with --customer`);
       const found = matches[0] as (typeof matches)[number];

@@ -13,6 +13,20 @@ export function Agents() {
   const [agents, reload, setAgents] = useAsync(async () => (await call(api.GET('/api/v1/agents'))).data.agents, []);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
+  const [reset, setReset] = useState<{ name: string; email: string; password: string } | null>(null);
+
+  const resetPassword = async (agent: AccountAgent) => {
+    if (!window.confirm(`Give ${agent.name} a new password? Their current one stops working and they are signed out at once.`)) return;
+    setError('');
+    setNotice('');
+    setReset(null);
+    try {
+      const { data } = await call(api.POST('/api/v1/agents/{id}/password', { params: { path: { id: agent.id } } }));
+      setReset({ name: agent.name, email: agent.email, password: data.password });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
 
   const remove = async (agent: AccountAgent) => {
     if (
@@ -54,6 +68,17 @@ export function Agents() {
       <p className="save-state" role="status">
         {notice}
       </p>
+      {reset && (
+        <div className="card token-once" role="status">
+          <p>
+            <strong>{reset.name} has a new password</strong> for {reset.email}. Give it to them; it is shown only once:
+          </p>
+          <SecretField value={reset.password} label="New password" copyLabel="Copy password" />
+          <button type="button" className="btn btn-small" onClick={() => setReset(null)}>
+            Done
+          </button>
+        </div>
+      )}
       {agents.status === 'loading' && <Spinner label="Loading agents…" />}
       {agents.status === 'error' && <ErrorNote message={agents.message} retry={reload} />}
       {agents.status === 'ready' && agents.data.length === 0 && <Empty title="No agents yet" />}
@@ -88,14 +113,24 @@ export function Agents() {
                   {isOwner && (
                     <td data-label="Actions" className="row-actions">
                       {a.id !== session?.agent.id && (
-                        <button
-                          type="button"
-                          className="btn btn-small btn-danger"
-                          onClick={() => remove(a)}
-                          aria-label={`Remove ${a.name}`}
-                        >
-                          Remove
-                        </button>
+                        <>
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            onClick={() => resetPassword(a)}
+                            aria-label={`Reset the password of ${a.name}`}
+                          >
+                            Reset password
+                          </button>{' '}
+                          <button
+                            type="button"
+                            className="btn btn-small btn-danger"
+                            onClick={() => remove(a)}
+                            aria-label={`Remove ${a.name}`}
+                          >
+                            Remove
+                          </button>
+                        </>
                       )}
                     </td>
                   )}

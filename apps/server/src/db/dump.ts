@@ -20,6 +20,7 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   { table: 'accountNotifications', key: ['accountId', 'id'] },
   { table: 'messages', key: ['accountId', 'id'] },
   { table: 'agentSessions', key: ['accountId', 'id'] },
+  { table: 'firstStartOwner', key: ['accountId'] },
   { table: 'jobs', key: ['accountId', 'id'] },
   { table: 'jobInputs', key: ['accountId', 'jobId', 'seq'] },
   { table: 'jobRejects', key: ['accountId', 'jobId', 'seq'] },

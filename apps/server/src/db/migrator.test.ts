@@ -37,6 +37,7 @@ describe('migrations', () => {
         '0013-token-creator',
         '0014-contact-version',
         '0020-flow-states',
+        '0027-first-sign-in',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

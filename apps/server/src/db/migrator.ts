@@ -14,6 +14,7 @@ import * as m0012 from './migrations/0012-import-journal.js';
 import * as m0013 from './migrations/0013-token-creator.js';
 import * as m0014 from './migrations/0014-contact-version.js';
 import * as m0020 from './migrations/0020-flow-states.js';
+import * as m0027 from './migrations/0027-first-sign-in.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013-token-creator': m0013,
   '0014-contact-version': m0014,
   '0020-flow-states': m0020,
+  '0027-first-sign-in': m0027,
 };
 
 export interface MigrationReport {

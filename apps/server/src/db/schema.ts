@@ -33,6 +33,17 @@ export interface AgentsTable {
   passwordHash: string | null;
   createdAt: number;
   updatedAt: number;
+  /** null: never signed in (migration 0027) */
+  lastSignInAt: number | null;
+}
+
+/** The owner the first start created (migration 0027). */
+export interface FirstStartOwnerTable {
+  accountId: string;
+  agentId: string;
+  /** the hash of the generated password a start printed; null when LEADBOX_ADMIN_PASSWORD set it */
+  passwordHash: string | null;
+  createdAt: number;
 }
 
 export interface ApiTokensTable {
@@ -325,4 +336,5 @@ export interface DB {
   jobInputs: JobInputsTable;
   jobRejects: JobRejectsTable;
   importJournal: ImportJournalTable;
+  firstStartOwner: FirstStartOwnerTable;
 }

@@ -24,13 +24,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `apps/server/src/main.ts` as a real process and waits until /readyz answers 200. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', serverMain], {
+const spawnServer = (env: Record<string, string>, port: number) =>
+  spawn(process.execPath, ['--import', 'tsx', serverMain], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+
+/** Starts the server on `port` and waits for it to exit (a start that is meant to fail); its exit code and output. */
+export async function runServerProcessToExit(
+  env: Record<string, string>,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnServer(env, port);
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/** Starts `apps/server/src/main.ts` as a real process and waits until /readyz answers 200. */
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawnServer(env, port);
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));

@@ -52,3 +52,38 @@ export async function agentNames(db: Kysely<DB>, accountId: string, ids: readonl
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+/** Agents with this email in every account (an email may be an agent of several); `accountId` narrows it to one. */
+export async function findAgentsByEmailAnywhere(db: Kysely<DB>, emailLower: string, accountId?: string): Promise<AgentRow[]> {
+  return db
+    .selectFrom('agents')
+    .selectAll()
+    .where('emailLower', '=', emailLower)
+    .$if(accountId !== undefined, (qb) => qb.where('accountId', '=', accountId as string))
+    .orderBy('accountId')
+    .execute();
+}
+
+export async function setPasswordHash(db: Kysely<DB>, accountId: string, id: string, passwordHash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('agents')
+    .set({ passwordHash, updatedAt: now })
+    .where('accountId', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function recordSignIn(db: Kysely<DB>, accountId: string, id: string, now: number): Promise<void> {
+  await db.updateTable('agents').set({ lastSignInAt: now }).where('accountId', '=', accountId).where('id', '=', id).execute();
+}
+
+/** Ends the agent's sessions, but `keepSessionId` (the one that changed its own password). */
+export async function endSessionsOf(db: Kysely<DB>, accountId: string, agentId: string, keepSessionId?: string): Promise<void> {
+  await db
+    .deleteFrom('agentSessions')
+    .where('accountId', '=', accountId)
+    .where('agentId', '=', agentId)
+    .$if(keepSessionId !== undefined, (qb) => qb.where('id', '!=', keepSessionId as string))
+    .execute();
+}

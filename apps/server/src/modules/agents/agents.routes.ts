@@ -8,7 +8,7 @@ import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { ErrorBody, errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { announceRevocations } from '../tokens/tokens.service.js';
-import { AGENT_ROLES, type Agent, addAgent, listAccountAgents, removeAgent } from './agents.service.js';
+import { AGENT_ROLES, type Agent, addAgent, listAccountAgents, removeAgent, resetAgentPassword } from './agents.service.js';
 
 const tags = ['Agents'];
 const AgentRecord = Type.Object({
@@ -79,6 +79,29 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
       const { agent, generatedPassword } = await addAgent(db, actorOf(request), request.body);
       const data = generatedPassword ? { ...toRecord(agent), password: generatedPassword } : toRecord(agent);
       return reply.code(201).send(ok(data));
+    },
+  );
+
+  app.post(
+    '/agents/:id/password',
+    {
+      schema: {
+        tags,
+        operationId: 'resetAgentPassword',
+        summary: 'Give another agent a new generated password, shown only now; their sessions end (owners only, signed in)',
+        params: Type.Object({ id: Type.String({ maxLength: 24 }) }),
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            data: Type.Object({ id: Type.String(), password: Type.String({ description: 'the new password; shown only now' }) }),
+          }),
+          ...ownerOnly,
+        },
+      },
+    },
+    async (request) => {
+      const id = request.params.id.toLowerCase();
+      return ok({ id, password: await resetAgentPassword(db, actorOf(request), id) });
     },
   );
 

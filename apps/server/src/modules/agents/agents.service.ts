@@ -3,11 +3,21 @@ import { isUniqueViolation } from '../../db/errors.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
-import { generatePassword, hashPassword, PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
+import { passwordProblem } from '../../lib/password-rules.js';
+import { generatePassword, hashPassword } from '../../lib/passwords.js';
 import { findAccount } from '../accounts/accounts.repository.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { type Actor, revokeTokensOf } from '../tokens/tokens.service.js';
-import { type AgentRow, deleteAgent, findAgent, findAgentByEmail, insertAgent, listAgents } from './agents.repository.js';
+import {
+  type AgentRow,
+  deleteAgent,
+  endSessionsOf,
+  findAgent,
+  findAgentByEmail,
+  insertAgent,
+  listAgents,
+  setPasswordHash,
+} from './agents.repository.js';
 
 export const AGENT_ROLES = ['owner', 'agent'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
@@ -51,6 +61,7 @@ export async function createAgent(
     passwordHash: input.passwordHash ?? null,
     createdAt: now,
     updatedAt: now,
+    lastSignInAt: null,
   };
   try {
     await insertAgent(db, row);
@@ -75,10 +86,10 @@ export async function listAccountAgents(db: Kysely<DB>, accountId: string): Prom
  * Adding and removing people is for owners signed in to the panel. An API token is refused too:
  * any agent can create one, so accepting tokens here would let an agent make themselves an owner.
  */
-async function requireOwner(db: Kysely<DB>, actor: Actor): Promise<Agent> {
+async function requireOwner(db: Kysely<DB>, actor: Actor, refusal = 'Only owners can add or remove agents'): Promise<Agent> {
   if (!actor.agentId) throw new AppError('FORBIDDEN', 'Managing agents needs an owner signed in to the panel, not an API token');
   const me = await findAgent(db, actor.accountId, actor.agentId);
-  if (me?.role !== 'owner') throw new AppError('FORBIDDEN', 'Only owners can add or remove agents');
+  if (me?.role !== 'owner') throw new AppError('FORBIDDEN', refusal);
   return toAgent(me);
 }
 
@@ -92,9 +103,8 @@ export async function addAgent(
   await requireOwner(db, actor);
   const generatedPassword = input.password === undefined ? generatePassword() : undefined;
   const password = input.password ?? (generatedPassword as string);
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > 200) {
-    throw AppError.validation([{ field: 'password', message: `must be ${PASSWORD_MIN_LENGTH} to 200 characters` }]);
-  }
+  const problem = passwordProblem(password, { email: input.email });
+  if (problem) throw AppError.validation([{ field: 'password', message: problem }]);
   const agent = await createAgent(
     db,
     actor.accountId,
@@ -104,7 +114,24 @@ export async function addAgent(
   return generatedPassword ? { agent, generatedPassword } : { agent };
 }
 
-/** An owner removes another agent: their sessions end and their contacts become unassigned. */
+/**
+ * An owner gives another agent of the account a new generated password (returned once); the
+ * agent's open sessions end. Owners change their own password with the current one instead.
+ */
+export async function resetAgentPassword(db: Kysely<DB>, actor: Actor, id: string, now = Date.now()): Promise<string> {
+  const me = await requireOwner(db, actor, 'Only owners can reset passwords');
+  if (id === me.id) throw new AppError('CONFLICT', 'Change your own password with your current one (POST /api/v1/auth/password)');
+  const password = generatePassword();
+  const hash = await hashPassword(password);
+  const done = await db.transaction().execute(async (trx) => {
+    if (!(await setPasswordHash(trx, actor.accountId, id, hash, now))) return false;
+    await endSessionsOf(trx, actor.accountId, id);
+    return true;
+  });
+  if (!done) throw AppError.notFound('Agent', 'id', id);
+  return password;
+}
+
 /**
  * Removes an agent: its sessions end, its contacts become unassigned (each with its
  * contact.updated) and every API token it created is revoked.

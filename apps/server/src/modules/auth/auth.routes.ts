@@ -3,11 +3,13 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
+import { PASSWORD_MAX_LENGTH } from '../../lib/password-rules.js';
+import { PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { rateLimited, setRateLimitHeaders } from '../../plugins/api-guard.js';
 import { appErrorHandler } from '../../plugins/errors.js';
 import { errorResponses, ok, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
-import { login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
+import { changeOwnPassword, login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
 
 export const SESSION_COOKIE = 'leadbox_session';
 const tags = ['Panel sign-in'];
@@ -81,6 +83,44 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const session = await resolveSession(db, request.cookies[SESSION_COOKIE] ?? '');
       if (!session) throw new AppError('UNAUTHORIZED', 'not signed in', { meta: { problem: 'missing', session: true } });
       return ok({ customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent });
+    },
+  );
+
+  app.post(
+    '/password',
+    {
+      schema: {
+        tags,
+        operationId: 'changePassword',
+        security: [{ panelSession: [] }],
+        summary: 'Change my password: the current one, then the new one (other sessions of mine end; this one stays)',
+        body: Type.Object(
+          {
+            currentPassword: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+            newPassword: Type.String({
+              minLength: PASSWORD_MIN_LENGTH,
+              maxLength: PASSWORD_MAX_LENGTH,
+              description: 'the password rules: docs/security.md',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ success: Type.Literal(true) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await resolveSession(db, request.cookies[SESSION_COOKIE] ?? '');
+      if (!session) throw new AppError('UNAUTHORIZED', 'not signed in', { meta: { problem: 'missing', session: true } });
+      if (request.headers['x-csrf-token'] !== session.csrfToken)
+        throw new AppError('FORBIDDEN', 'missing or wrong X-CSRF-Token for this session');
+      // Someone holding a session (a borrowed laptop) must not be able to guess the current password fast.
+      const decision = await limiters.email.consume(`password:${session.accountId}:${session.agent.id}`);
+      if (!decision.allowed) {
+        setRateLimitHeaders(reply, decision);
+        throw rateLimited(decision, 'Too many password change attempts');
+      }
+      await changeOwnPassword(db, session, request.body);
+      return { success: true as const };
     },
   );
 

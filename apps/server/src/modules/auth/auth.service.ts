@@ -3,7 +3,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { newObjectId } from '../../lib/ids.js';
-import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../lib/passwords.js';
+import { passwordProblem } from '../../lib/password-rules.js';
+import { hashPassword, verifyPassword } from '../../lib/passwords.js';
+import { endSessionsOf, findAgent, findAgentsByEmailAnywhere, recordSignIn, setPasswordHash } from '../agents/agents.repository.js';
 import { type Agent, toAgent } from '../agents/agents.service.js';
 
 type Db = Kysely<DB>;
@@ -30,12 +32,7 @@ export async function login(
   input: { email: string; password: string; customerId?: string },
   now = Date.now(),
 ): Promise<{ token: string; session: PanelSession }> {
-  const candidates = await db
-    .selectFrom('agents')
-    .selectAll()
-    .where('emailLower', '=', input.email.trim().toLowerCase())
-    .$if(input.customerId !== undefined, (qb) => qb.where('accountId', '=', input.customerId as string))
-    .execute();
+  const candidates = await findAgentsByEmailAnywhere(db, input.email.trim().toLowerCase(), input.customerId);
   const matching = [];
   for (const agent of candidates) if (await verifyPassword(input.password, agent.passwordHash)) matching.push(agent);
   if (candidates.length === 0) {
@@ -58,6 +55,7 @@ export async function login(
     expiresAt: now + SESSION_TTL_MS,
   };
   await db.insertInto('agentSessions').values(session).execute();
+  await recordSignIn(db, agent.accountId, agent.id, now);
   return { token, session: { accountId: agent.accountId, sessionId: session.id, agent: toAgent(agent), csrfToken: session.csrfToken } };
 }
 
@@ -78,17 +76,44 @@ export async function logout(db: Db, accountId: string, sessionId: string): Prom
   await db.deleteFrom('agentSessions').where('accountId', '=', accountId).where('id', '=', sessionId).execute();
 }
 
-export async function setAgentPassword(db: Db, accountId: string, agentId: string, password: string, now = Date.now()): Promise<void> {
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > 200) {
-    throw AppError.validation([{ field: 'password', message: `must be ${PASSWORD_MIN_LENGTH} to 200 characters` }]);
+/**
+ * Sets an agent's password (a person's choice is checked against the password rules; a generated
+ * one always passes them). Every open session of the agent ends, but `keepSessionId`: the session
+ * that changed its own password stays signed in.
+ */
+export async function setAgentPassword(
+  db: Db,
+  accountId: string,
+  agentId: string,
+  password: string,
+  now = Date.now(),
+  options: { keepSessionId?: string } = {},
+): Promise<void> {
+  const agent = await findAgent(db, accountId, agentId);
+  if (!agent) throw AppError.notFound('Agent', 'agentId', agentId);
+  const problem = passwordProblem(password, { email: agent.email });
+  if (problem) throw AppError.validation([{ field: 'password', message: problem }]);
+  if (!(await setPasswordHash(db, accountId, agentId, await hashPassword(password), now))) {
+    throw AppError.notFound('Agent', 'agentId', agentId);
   }
-  const result = await db
-    .updateTable('agents')
-    .set({ passwordHash: await hashPassword(password), updatedAt: now })
-    .where('accountId', '=', accountId)
-    .where('id', '=', agentId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw AppError.notFound('Agent', 'agentId', agentId);
-  // A new password ends every open session of that agent.
-  await db.deleteFrom('agentSessions').where('accountId', '=', accountId).where('agentId', '=', agentId).execute();
+  await endSessionsOf(db, accountId, agentId, options.keepSessionId);
+}
+
+/** The signed-in agent changes their own password: the current one first, then a new one that follows the rules. */
+export async function changeOwnPassword(
+  db: Db,
+  session: PanelSession,
+  input: { currentPassword: string; newPassword: string },
+  now = Date.now(),
+): Promise<void> {
+  const me = await findAgent(db, session.accountId, session.agent.id);
+  if (!me || !(await verifyPassword(input.currentPassword, me.passwordHash))) {
+    throw AppError.validation([{ field: 'currentPassword', message: 'is not your current password' }]);
+  }
+  if (input.newPassword === input.currentPassword) {
+    throw AppError.validation([{ field: 'newPassword', message: 'must differ from the current password' }]);
+  }
+  const problem = passwordProblem(input.newPassword, { email: me.email });
+  if (problem) throw AppError.validation([{ field: 'newPassword', message: problem }]);
+  await setAgentPassword(db, session.accountId, me.id, input.newPassword, now, { keepSessionId: session.sessionId });
 }

@@ -36,6 +36,8 @@ describe('migrations', () => {
         '0012-import-journal',
         '0013-token-creator',
         '0014-contact-version',
+        '0040-contact-updated-by',
+        '0041-contacts-activity-order',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

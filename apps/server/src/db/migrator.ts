@@ -13,6 +13,8 @@ import * as m0011 from './migrations/0011-created-xid.js';
 import * as m0012 from './migrations/0012-import-journal.js';
 import * as m0013 from './migrations/0013-token-creator.js';
 import * as m0014 from './migrations/0014-contact-version.js';
+import * as m0040 from './migrations/0040-contact-updated-by.js';
+import * as m0041 from './migrations/0041-contacts-activity-order.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +32,8 @@ const migrations: Record<string, Migration> = {
   '0012-import-journal': m0012,
   '0013-token-creator': m0013,
   '0014-contact-version': m0014,
+  '0040-contact-updated-by': m0040,
+  '0041-contacts-activity-order': m0041,
 };
 
 export interface MigrationReport {

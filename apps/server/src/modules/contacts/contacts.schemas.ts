@@ -126,3 +126,41 @@ export const StatusUpdateBody = Type.Object({
 });
 
 export { TagsInput };
+
+/**
+ * PATCH /api/v1/contacts/{id} (leadbox, what the panel sends): only the fields that change, and
+ * the version the editor saw. Every key is optional besides `version`; null or "" clears a field.
+ */
+export const ContactPatchBody = Type.Object({
+  version: Type.Integer({ minimum: 1, description: 'The version the editor read (GET /inbox/users/{id}); a stale one answers 409' }),
+  name: NullableText(LIMITS.nameLength),
+  email: NullableText(LIMITS.emailLength, PATTERNS.emailOrEmpty.pattern),
+  phone: Type.Optional(
+    Type.Union([
+      Type.Object({
+        number: Type.String({ pattern: PATTERNS.phoneDigitsOrEmpty.pattern }),
+        prefix: Type.Optional(Type.String({ pattern: PATTERNS.prefixOrEmpty.pattern })),
+      }),
+      Type.Null(),
+    ]),
+  ),
+  status: Type.Optional(ChatStatusSchema),
+  agentId: Type.Optional(Type.Union([Type.String({ pattern: PATTERNS.objectIdOrEmpty.pattern }), Type.Null()])),
+  addTags: Type.Optional(TagsInput),
+  removeTags: Type.Optional(TagsInput),
+  setAttributes: Type.Optional(Type.Array(AttributeInput, { maxItems: LIMITS.attributesPerContact })),
+  removeAttributes: Type.Optional(
+    Type.Array(Type.String({ maxLength: LIMITS.attributeKeyLength }), { maxItems: LIMITS.attributesPerContact }),
+  ),
+  addNotes: Type.Optional(
+    Type.Array(
+      Type.Object({
+        title: Type.String({ minLength: 1, maxLength: LIMITS.noteTitleLength }),
+        description: Type.String({ maxLength: LIMITS.noteDescriptionLength }),
+      }),
+      { maxItems: LIMITS.notesPerContact },
+    ),
+  ),
+  removeNotes: Type.Optional(Type.Array(Type.String({ maxLength: 24 }), { maxItems: LIMITS.notesPerContact })),
+});
+export type ContactPatchBody = Static<typeof ContactPatchBody>;

@@ -6,6 +6,7 @@ import { PATTERNS } from '../../lib/patterns.js';
 import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
 import { requireBot } from '../bots/bots.service.js';
 import { type FlowField, getFlow, isSkip, type LeadCaptureFlow, readsAsName } from '../bots/flow.js';
+import { VISITOR } from '../contacts/contact-author.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { type ContactRow, findSessionRow } from '../contacts/contacts.repository.js';
 import { upsertLead } from '../contacts/contacts.service.js';
@@ -82,7 +83,7 @@ export async function openSession(
   if (!chat) {
     // A first visit: the caller may refuse it (new chats are budgeted per address and per bot).
     await options.admitNewChat?.();
-    await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid }, now);
+    await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid }, now, VISITOR);
     chat = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
   }
   await new ContactStore(db, s.customerId, now).recordPresence(chat.id, { visit: true });
@@ -132,7 +133,7 @@ export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: str
       sent.push(await say(db, bus, s, chat.id, 'bot', next ? flow.questions[next] : flow.closing));
     };
     if (answer) {
-      await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...answer });
+      await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...answer }, Date.now(), VISITOR);
       const updated = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
       await ask(missingAfter(flow, updated, field));
     } else if (field === 'name') {

@@ -77,10 +77,13 @@ export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     },
     async (request) => {
       const body = request.body ?? {};
-      const users = await searchContacts(db, actorOf(request).accountId, toContactFilter(body), {
-        page: body.page ?? 1,
-        limit: body.limit ?? LIMITS.pageSize,
-      });
+      const users = await searchContacts(
+        db,
+        actorOf(request).accountId,
+        toContactFilter(body),
+        { page: body.page ?? 1, limit: body.limit ?? LIMITS.pageSize },
+        { by: body.sortBy ?? 'createdAt', direction: body.sortOrder ?? 'desc' },
+      );
       return ok(users.map(toInboxUser));
     },
   );

@@ -14,6 +14,7 @@ export const INBOX_FILTER_KEYS = [
   '_botTelegram',
   '_botFacebook',
   '_agentAssigned',
+  'unassigned',
   'segments',
   'lastSeenAt',
   'createdAt',
@@ -48,6 +49,12 @@ export const InboxUsersBody = Type.Object({
   _botTelegram: IdList('Telegram bot id'),
   _botFacebook: IdList('Facebook bot id'),
   _agentAssigned: IdList('agent id'),
+  unassigned: Type.Optional(
+    Type.Boolean({
+      description:
+        'leadbox, applied when listed in applicableFilters: true matches contacts assigned to no one (as well as the _agentAssigned agents, if any)',
+    }),
+  ),
   segments: IdList('segment id'),
   applicableFilters: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 50 })),
   lastSeenAt: DateRange,
@@ -57,6 +64,12 @@ export const InboxUsersBody = Type.Object({
   isLiveChatActive: Type.Optional(Type.Boolean()),
   hasOrdered: Type.Optional(Type.Object({ status: Type.Optional(Type.Boolean()), lastAt: Type.Optional(Type.String()) })),
   isContact: Type.Optional(Type.Boolean({ description: 'true: only contacts with an email or phone, or imported' })),
+  sortBy: Type.Optional(
+    Type.Enum(['createdAt', 'lastActivityAt'], {
+      description: 'leadbox: order by creation (the default) or by last activity (a message, captured lead data)',
+    }),
+  ),
+  sortOrder: Type.Optional(Type.Enum(['desc', 'asc'], { description: 'leadbox: newest first (the default) or oldest first' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxPageSize, default: LIMITS.pageSize })),
   isExport: Type.Optional(Type.String({ description: 'Accepted for compatibility; only "none" is meaningful' })),

@@ -10,7 +10,7 @@ import { existingSegmentIds } from '../segments/segments.repository.js';
 import { type Attribute, type ChatStatus, type Contact, type ContactAuthor, cleanTags, mergeAttributes, type Phone } from './contact.js';
 import { type ContactChange, ContactStore } from './contact-store.js';
 import * as repo from './contacts.repository.js';
-import { type ContactFilter, searchContactRows } from './contacts-search.repository.js';
+import { type ContactFilter, type ContactOrder, searchContactRows } from './contacts-search.repository.js';
 
 type Db = Kysely<DB>;
 
@@ -210,7 +210,8 @@ export async function searchContacts(
   accountId: string,
   filter: ContactFilter,
   page: { page: number; limit: number },
+  order?: ContactOrder,
 ): Promise<Contact[]> {
-  const rows = await searchContactRows(db, accountId, filter, { limit: page.limit, offset: (page.page - 1) * page.limit });
+  const rows = await searchContactRows(db, accountId, filter, { limit: page.limit, offset: (page.page - 1) * page.limit }, order);
   return repo.hydrate(db, accountId, rows);
 }

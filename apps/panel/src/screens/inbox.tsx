@@ -107,7 +107,9 @@ export function Inbox() {
     <section aria-labelledby="inbox-title">
       <div className="page-head inbox-head">
         <div>
-          <h1 id="inbox-title">Inbox</h1>
+          <h1 id="inbox-title" tabIndex={-1}>
+            Contacts
+          </h1>
           <p className="muted">Every visitor, chat and lead of your account.</p>
         </div>
         <div className="inbox-tools">

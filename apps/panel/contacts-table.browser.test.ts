@@ -2,6 +2,7 @@
 // rows, M2 a filter list stayed open on Escape and on an outside click, M8 no "Unassigned" choice.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +10,7 @@ import { buildApp } from '../server/src/app.js';
 import { createAccountIn, type NewAccount } from '../server/src/modules/accounts/accounts.service.js';
 import { browserSkip, launchChromium } from '../server/src/testing/browser.js';
 import { createTestDatabase, type TestDatabase, testConfig } from '../server/src/testing/harness.js';
-import { apiCall, ensurePanelBuilt, openPage, PASSWORD, signInWith } from './browser-testing.js';
+import { apiCall, ensurePanelBuilt, openPage, PASSWORD, ROOT, signInWith } from './browser-testing.js';
 
 describe('contacts table in Chromium', { skip: browserSkip, timeout: 120_000 }, () => {
   let testDb: TestDatabase;
@@ -81,5 +82,26 @@ describe('contacts table in Chromium', { skip: browserSkip, timeout: 120_000 }, 
     await page.locator('table.contacts tbody tr:nth-child(5)').waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('link', { name: 'Visitor 1' }).count(), 0, 'the assigned contact is not listed');
     assert.deepEqual(errors, []);
+  });
+
+  it('fits a phone without sideways scrolling; UPDATE_SCREENSHOTS=1 writes docs/screenshots/', async () => {
+    const shots = process.env.UPDATE_SCREENSHOTS === '1';
+    const found = await apiCall(leadbox, a, 'POST', '/inbox/users', { searchText: 'Visitor 2', applicableFilters: ['searchText'] });
+    const id = found.json.data[0]._id;
+    for (const [label, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      await page.setViewportSize(viewport);
+      for (const [name, url, heading] of [
+        ['contacts', '/panel/', 'Contacts'],
+        ['contact', `/panel/contacts/${id}`, 'Visitor 2'],
+      ] as const) {
+        await page.goto(url);
+        await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+        assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= viewport.width, `${url} at ${label}`);
+        if (shots) await page.screenshot({ path: path.join(ROOT, 'docs/screenshots', `${name}-${label}.png`) });
+      }
+    }
   });
 });

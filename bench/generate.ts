@@ -378,6 +378,8 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
         phoneRaw: null,
         eventSequence: 0,
         version: 1,
+        updatedByAgentId: null,
+        updatedByName: null,
       };
       contactRows.push(row as unknown as Row);
 

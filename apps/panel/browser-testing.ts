@@ -65,7 +65,11 @@ export async function signInWith(page: Page, email: string, password = PASSWORD,
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  if (waitForInbox) await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  if (waitForInbox)
+    await page
+      .getByRole('heading', { name: /^(Inbox|Contacts)$/ })
+      .first()
+      .waitFor();
 }
 
 /** Writes docs/panel-NAME.png when UPDATE_SCREENSHOTS=1. */

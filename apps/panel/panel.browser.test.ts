@@ -91,7 +91,7 @@ describe('customer panel in Chromium', { skip, timeout: 90_000 }, () => {
     assert.match(page.url(), /\/panel\/$/);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     await page.getByRole('link', { name: 'Carol Chen' }).waitFor();
   });
 

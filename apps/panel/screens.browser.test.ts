@@ -111,7 +111,7 @@ describe('panel management screens in Chromium', { skip: browserSkip, timeout: 1
     );
     const added = await apiAs(a, 'POST', `/inbox/segments/${newsletter._id}/users`, { ids: members });
     assert.equal(added.status, 200);
-    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('link', { name: 'Contacts', exact: true }).click();
     await page.getByRole('link', { name: 'Groups' }).click();
     await page
       .getByRole('row', { name: /Newsletter/ })

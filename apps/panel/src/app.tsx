@@ -14,7 +14,7 @@ import { useSession } from './session';
 import { Spinner } from './ui';
 
 const NAV = [
-  { to: '/', label: 'Inbox', match: (p: string) => p === '/' || p.startsWith('/contacts') },
+  { to: '/', label: 'Contacts', match: (p: string) => p === '/' || p.startsWith('/contacts') },
   { to: '/groups', label: 'Groups', match: (p: string) => p === '/groups' },
   { to: '/import', label: 'Import', match: (p: string) => p === '/import' },
   { to: '/bots', label: 'Bots', match: (p: string) => p === '/bots' },

@@ -18,10 +18,24 @@ export interface InboxQuery {
   /** last seen, whole days */
   seenFrom: string;
   seenTo: string;
+  /** '' newest first; or oldest first, last activity, oldest activity first */
+  sort: Sort;
+  /** rows a page */
+  size: number;
   page: number;
 }
 
+export const SORTS = {
+  '': 'Newest first',
+  oldest: 'Oldest first',
+  activity: 'Recent activity',
+  'activity-oldest': 'Least recent activity',
+} as const;
+export type Sort = keyof typeof SORTS;
+export const PAGE_SIZES = [20, 50, 100] as const;
 export const PAGE_SIZE = 20;
+/** The "Assigned to" choice for contacts assigned to no one (in the URL's agent list). */
+export const UNASSIGNED = 'none';
 const list = (value: string | null) =>
   (value ?? '')
     .split(',')
@@ -45,6 +59,8 @@ export function readInboxQuery(params: URLSearchParams): InboxQuery {
     to: day(params.get('to')),
     seenFrom: day(params.get('seenFrom')),
     seenTo: day(params.get('seenTo')),
+    sort: (Object.keys(SORTS) as Sort[]).find((k) => k && k === params.get('sort')) ?? '',
+    size: (PAGE_SIZES as readonly number[]).includes(Number(params.get('size'))) ? Number(params.get('size')) : PAGE_SIZE,
     page: Number.isFinite(page) && page > 0 ? page : 1,
   };
 }
@@ -62,6 +78,8 @@ export function writeInboxQuery(query: InboxQuery): string {
   if (query.to) params.set('to', query.to);
   if (query.seenFrom) params.set('seenFrom', query.seenFrom);
   if (query.seenTo) params.set('seenTo', query.seenTo);
+  if (query.sort) params.set('sort', query.sort);
+  if (query.size !== PAGE_SIZE) params.set('size', String(query.size));
   if (query.page > 1) params.set('page', String(query.page));
   const text = params.toString();
   return text ? `?${text.replaceAll('%2C', ',')}` : '';
@@ -116,9 +134,14 @@ export function toFilterBody(query: InboxQuery): InboxUsersFilter {
     body._botWebsite = query.bots;
     apply('_botWebsite');
   }
-  if (query.agents.length) {
-    body._agentAssigned = query.agents;
+  const agents = query.agents.filter((a) => a !== UNASSIGNED);
+  if (agents.length) {
+    body._agentAssigned = agents;
     apply('_agentAssigned');
+  }
+  if (query.agents.includes(UNASSIGNED)) {
+    body.unassigned = true;
+    apply('unassigned');
   }
   if (query.online) {
     body.isOnline = query.online === 'online';
@@ -137,12 +160,14 @@ export function toFilterBody(query: InboxQuery): InboxUsersFilter {
 
 /** The /inbox/users body of the query's page. */
 export function toRequestBody(query: InboxQuery): InboxUsersFilter {
-  return { ...toFilterBody(query), page: query.page, limit: PAGE_SIZE };
+  const sortBy = query.sort.startsWith('activity') ? 'lastActivityAt' : 'createdAt';
+  const sortOrder = query.sort === 'oldest' || query.sort === 'activity-oldest' ? 'asc' : 'desc';
+  return { ...toFilterBody(query), page: query.page, limit: query.size, sortBy, sortOrder };
 }
 
 /** "Page 2 of 14"; "of 500+" when the count stopped at its cap; no total before it is known. */
-export function pageLabel(page: number, count: { count: number; exact: boolean } | null): string {
+export function pageLabel(page: number, count: { count: number; exact: boolean } | null, size = PAGE_SIZE): string {
   if (!count) return `Page ${page}`;
-  const pages = Math.max(1, Math.ceil(count.count / PAGE_SIZE));
+  const pages = Math.max(1, Math.ceil(count.count / size));
   return `Page ${page} of ${pages.toLocaleString('en')}${count.exact ? '' : '+'}`;
 }

@@ -15,6 +15,7 @@ import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
 import { botsRoutes } from './modules/bots/bots.routes.js';
 import { bulkRoutes } from './modules/bulk/bulk.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
+import { contactEditRoutes } from './modules/contacts/contact-edit.routes.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { exportsRoutes } from './modules/exports/exports.routes.js';
 import { importJobsRoutes } from './modules/imports/import-jobs.routes.js';
@@ -237,6 +238,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await v1.register(importJobsRoutes, { db, runner: jobs });
       await v1.register(exportsRoutes, { db });
       await v1.register(bulkRoutes, { db, runner: jobs });
+      await v1.register(contactEditRoutes, { db });
       await v1.register(agentsRoutes, { db, bus });
       await v1.register(leadsRoutes, { db });
       await v1.register(messagesRoutes, { db, bus, heartbeatMs: config.widget.heartbeatMs });

@@ -434,6 +434,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change some fields of a contact, if it is still at the version the editor saw
+         * @description Only the keys sent change; tags, attributes and notes are added and removed one by one, so nothing another agent set meanwhile is put back. `version` is the one GET /inbox/users/{id} gave: if the contact has changed since, nothing is written and the answer is 409 `VERSION_CONFLICT` with the contact as it is now (`details.contact`, whose `updatedBy` says who changed it).
+         */
+        patch: operations["editContact"];
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -2307,6 +2327,8 @@ export interface operations {
                     _botTelegram?: string[];
                     _botFacebook?: string[];
                     _agentAssigned?: string[];
+                    /** @description leadbox, applied when listed in applicableFilters: true matches contacts assigned to no one (as well as the _agentAssigned agents, if any) */
+                    unassigned?: boolean;
                     segments?: string[];
                     applicableFilters?: string[];
                     lastSeenAt?: {
@@ -2326,6 +2348,16 @@ export interface operations {
                     };
                     /** @description true: only contacts with an email or phone, or imported */
                     isContact?: boolean;
+                    /**
+                     * @description leadbox: order by creation (the default) or by last activity (a message, captured lead data)
+                     * @enum {unknown}
+                     */
+                    sortBy?: "createdAt" | "lastActivityAt";
+                    /**
+                     * @description leadbox: newest first (the default) or oldest first
+                     * @enum {unknown}
+                     */
+                    sortOrder?: "desc" | "asc";
                     /** @default 1 */
                     page?: number;
                     /** @default 20 */
@@ -2409,6 +2441,11 @@ export interface operations {
                             updatedAt: string;
                             /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
                             version?: number;
+                            updatedBy?: {
+                                agentId: string | null;
+                                /** @description the agent's name, the API token's name, "API", or "the visitor" */
+                                name: string;
+                            } | null;
                         }[];
                     };
                 };
@@ -2773,6 +2810,11 @@ export interface operations {
                             updatedAt: string;
                             /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
                             version?: number;
+                            updatedBy?: {
+                                agentId: string | null;
+                                /** @description the agent's name, the API token's name, "API", or "the visitor" */
+                                name: string;
+                            } | null;
                         };
                     };
                 };
@@ -3023,6 +3065,11 @@ export interface operations {
                             updatedAt: string;
                             /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
                             version?: number;
+                            updatedBy?: {
+                                agentId: string | null;
+                                /** @description the agent's name, the API token's name, "API", or "the visitor" */
+                                name: string;
+                            } | null;
                         };
                     };
                 };
@@ -3170,6 +3217,11 @@ export interface operations {
                             updatedAt: string;
                             /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
                             version?: number;
+                            updatedBy?: {
+                                agentId: string | null;
+                                /** @description the agent's name, the API token's name, "API", or "the visitor" */
+                                name: string;
+                            } | null;
                         };
                     };
                 };
@@ -5212,6 +5264,8 @@ export interface operations {
                     _botTelegram?: string[];
                     _botFacebook?: string[];
                     _agentAssigned?: string[];
+                    /** @description leadbox, applied when listed in applicableFilters: true matches contacts assigned to no one (as well as the _agentAssigned agents, if any) */
+                    unassigned?: boolean;
                     segments?: string[];
                     applicableFilters?: string[];
                     lastSeenAt?: {
@@ -5231,6 +5285,16 @@ export interface operations {
                     };
                     /** @description true: only contacts with an email or phone, or imported */
                     isContact?: boolean;
+                    /**
+                     * @description leadbox: order by creation (the default) or by last activity (a message, captured lead data)
+                     * @enum {unknown}
+                     */
+                    sortBy?: "createdAt" | "lastActivityAt";
+                    /**
+                     * @description leadbox: newest first (the default) or oldest first
+                     * @enum {unknown}
+                     */
+                    sortOrder?: "desc" | "asc";
                     /** @default 1 */
                     page?: number;
                     /** @default 20 */
@@ -5401,6 +5465,8 @@ export interface operations {
                             _botTelegram?: string[];
                             _botFacebook?: string[];
                             _agentAssigned?: string[];
+                            /** @description leadbox, applied when listed in applicableFilters: true matches contacts assigned to no one (as well as the _agentAssigned agents, if any) */
+                            unassigned?: boolean;
                             segments?: string[];
                             applicableFilters?: string[];
                             lastSeenAt?: {
@@ -5420,6 +5486,16 @@ export interface operations {
                             };
                             /** @description true: only contacts with an email or phone, or imported */
                             isContact?: boolean;
+                            /**
+                             * @description leadbox: order by creation (the default) or by last activity (a message, captured lead data)
+                             * @enum {unknown}
+                             */
+                            sortBy?: "createdAt" | "lastActivityAt";
+                            /**
+                             * @description leadbox: newest first (the default) or oldest first
+                             * @enum {unknown}
+                             */
+                            sortOrder?: "desc" | "asc";
                         };
                     };
                 };
@@ -5594,6 +5670,8 @@ export interface operations {
                     _botTelegram?: string[];
                     _botFacebook?: string[];
                     _agentAssigned?: string[];
+                    /** @description leadbox, applied when listed in applicableFilters: true matches contacts assigned to no one (as well as the _agentAssigned agents, if any) */
+                    unassigned?: boolean;
                     segments?: string[];
                     applicableFilters?: string[];
                     lastSeenAt?: {
@@ -5613,6 +5691,16 @@ export interface operations {
                     };
                     /** @description true: only contacts with an email or phone, or imported */
                     isContact?: boolean;
+                    /**
+                     * @description leadbox: order by creation (the default) or by last activity (a message, captured lead data)
+                     * @enum {unknown}
+                     */
+                    sortBy?: "createdAt" | "lastActivityAt";
+                    /**
+                     * @description leadbox: newest first (the default) or oldest first
+                     * @enum {unknown}
+                     */
+                    sortOrder?: "desc" | "asc";
                 };
             };
         };
@@ -5703,6 +5791,325 @@ export interface operations {
                         code: string;
                         details?: {
                             [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    editContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User (contact) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The version the editor read (GET /inbox/users/{id}); a stale one answers 409 */
+                    version: number;
+                    name?: string | null;
+                    email?: string | null;
+                    phone?: {
+                        number: string;
+                        prefix?: string;
+                    } | null;
+                    /**
+                     * @description Conversation status
+                     * @enum {unknown}
+                     */
+                    status?: "OPEN" | "INPROGRESS" | "REVIEW" | "ONHOLD" | "DEPENDANCY" | "CLOSED";
+                    agentId?: string | null;
+                    addTags?: string[];
+                    removeTags?: string[];
+                    setAttributes?: {
+                        key: string;
+                        /** @description stored as text: a number or a boolean is kept as it reads ("5", "true") */
+                        value: string | number | boolean;
+                    }[];
+                    removeAttributes?: string[];
+                    addNotes?: {
+                        title: string;
+                        description: string;
+                    }[];
+                    removeNotes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            _id: string;
+                            _customer: string;
+                            _bot: string | null;
+                            uuid: string | null;
+                            platform: string[];
+                            websiteVisits: number;
+                            isOnline: boolean;
+                            userInteracted: boolean;
+                            profile: {
+                                userDetails: {
+                                    name: string;
+                                    userProvidedName: string;
+                                    picture: string;
+                                    contact: {
+                                        email: string;
+                                        phone: {
+                                            /** @description without the dial code */
+                                            number: string;
+                                            /** @description dial code without "+" */
+                                            prefix: string;
+                                        };
+                                    };
+                                    city: string;
+                                    country: string;
+                                    gender: string;
+                                    tags: string[];
+                                    attributes: {
+                                        key: string;
+                                        value: string;
+                                    }[];
+                                };
+                                notes: {
+                                    _id: string;
+                                    title: string;
+                                    description: string;
+                                }[];
+                            };
+                            status: string;
+                            _agentAssigned: string | null;
+                            lastMessage: {
+                                /** Format: date-time */
+                                at: string;
+                                by: "bot" | "user" | "agent";
+                                text: string;
+                            } | null;
+                            lastSeenAt: string | null;
+                            isContact: boolean;
+                            isImported: boolean;
+                            isLead: boolean;
+                            segments: string[];
+                            isLiveChatActive: boolean;
+                            hasOrdered: {
+                                status: boolean;
+                                lastAt: string | null;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
+                            version?: number;
+                            updatedBy?: {
+                                agentId: string | null;
+                                /** @description the agent's name, the API token's name, "API", or "the visitor" */
+                                name: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @example VALIDATION_ERROR */
+                        code: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The contact changed since `version`: nothing was written; details.contact is the contact as it is now */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        error: string;
+                        /** @description VERSION_CONFLICT, or CONFLICT for other conflicts */
+                        code: string;
+                        details?: {
+                            contact?: {
+                                _id: string;
+                                _customer: string;
+                                _bot: string | null;
+                                uuid: string | null;
+                                platform: string[];
+                                websiteVisits: number;
+                                isOnline: boolean;
+                                userInteracted: boolean;
+                                profile: {
+                                    userDetails: {
+                                        name: string;
+                                        userProvidedName: string;
+                                        picture: string;
+                                        contact: {
+                                            email: string;
+                                            phone: {
+                                                /** @description without the dial code */
+                                                number: string;
+                                                /** @description dial code without "+" */
+                                                prefix: string;
+                                            };
+                                        };
+                                        city: string;
+                                        country: string;
+                                        gender: string;
+                                        tags: string[];
+                                        attributes: {
+                                            key: string;
+                                            value: string;
+                                        }[];
+                                    };
+                                    notes: {
+                                        _id: string;
+                                        title: string;
+                                        description: string;
+                                    }[];
+                                };
+                                status: string;
+                                _agentAssigned: string | null;
+                                lastMessage: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    by: "bot" | "user" | "agent";
+                                    text: string;
+                                } | null;
+                                lastSeenAt: string | null;
+                                isContact: boolean;
+                                isImported: boolean;
+                                isLead: boolean;
+                                segments: string[];
+                                isLiveChatActive: boolean;
+                                hasOrdered: {
+                                    status: boolean;
+                                    lastAt: string | null;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** @description leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match */
+                                version?: number;
+                                updatedBy?: {
+                                    agentId: string | null;
+                                    /** @description the agent's name, the API token's name, "API", or "the visitor" */
+                                    name: string;
+                                } | null;
+                            };
                         };
                     };
                 };

@@ -4,14 +4,14 @@ import { Link } from '../router';
 import { useSession } from '../session';
 import { CopyButton, Empty, ErrorNote, errorMessage, formatDate, Spinner } from '../ui';
 import { useAsync } from '../use-async';
-import { displayName, phoneOf, StatusBadge } from './inbox';
+import { displayName, phoneOf } from './inbox';
 
 export function ContactDetail({ id }: { id: string }) {
   const [user, reload, setUser] = useAsync(async () => (await call(api.GET('/inbox/users/{id}', { params: { path: { id } } }))).data, [id]);
   return (
     <section aria-labelledby="contact-title">
       <p className="crumbs">
-        <Link to="/">← Inbox</Link>
+        <Link to="/">← Contacts</Link>
       </p>
       {user.status === 'loading' && <Spinner label="Loading contact…" />}
       {user.status === 'error' && <ErrorNote message={user.message} retry={reload} />}
@@ -25,36 +25,44 @@ export function ContactDetail({ id }: { id: string }) {
   );
 }
 
-type ReplaceBody = NonNullable<operations['replaceInboxUser']['requestBody']>['content']['application/json'];
+type Patch = Omit<NonNullable<operations['editContact']['requestBody']>['content']['application/json'], 'version'>;
 type Details = InboxUser['profile']['userDetails'];
-type NoteInput = NonNullable<NonNullable<ReplaceBody['profile']>['notes']>[number];
-interface Changes {
-  status?: Status;
-  _agentAssigned?: string | null;
-  details?: Partial<Pick<Details, 'userProvidedName' | 'tags' | 'attributes' | 'contact'>>;
-  notes?: NoteInput[];
-}
-type SaveState = { state: 'idle' | 'saving' | 'saved' } | { state: 'error'; message: string };
+type SaveState = { state: 'idle' | 'saving' | 'saved' } | { state: 'error'; message: string } | { state: 'conflict'; by: string };
 
 function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) => void }) {
   const { session } = useSession();
   const [saving, setSaving] = useState<SaveState>({ state: 'idle' });
   const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
   const [agents] = useAsync(async () => (await call(api.GET('/api/v1/agents'))).data.agents, []);
   const details = user.profile.userDetails;
   const busy = saving.state === 'saving';
+  const closeForm = () => {
+    setEditing(false);
+    // Focus goes back to the button that opened the form (it is rendered again next frame).
+    requestAnimationFrame(() => editButton.current?.focus());
+  };
 
-  /** PUT takes the object GET returned, with the changes: whatever is not changed stays. */
-  const save = async (changes: Changes): Promise<boolean> => {
+  /**
+   * Sends only the fields that change, with the version this page shows. A stale version writes
+   * nothing: the page takes the contact as it is now and says who changed it; what the agent
+   * typed stays in its field, to be sent again.
+   */
+  const save = async (patch: Patch): Promise<boolean> => {
     setSaving({ state: 'saving' });
-    const body: ReplaceBody = {
-      ...user,
-      status: (changes.status ?? user.status) as Status,
-      _agentAssigned: changes._agentAssigned === undefined ? user._agentAssigned : changes._agentAssigned,
-      profile: { ...user.profile, userDetails: { ...details, ...changes.details }, notes: changes.notes ?? user.profile.notes },
-    };
     try {
-      onSaved((await call(api.PUT('/inbox/users/{id}', { params: { path: { id: user._id } }, body }))).data);
+      const res = await api.PATCH('/api/v1/contacts/{id}', {
+        params: { path: { id: user._id } },
+        body: { version: user.version ?? 1, ...patch },
+      });
+      if (res.response.status === 409) {
+        const conflict = res.error as { details?: { contact?: InboxUser } } | undefined;
+        const current = conflict?.details?.contact;
+        if (current) onSaved(current);
+        setSaving({ state: 'conflict', by: current?.updatedBy?.name ?? 'someone else' });
+        return false;
+      }
+      onSaved(await call(Promise.resolve(res)).then((r) => r.data as InboxUser));
       setSaving({ state: 'saved' });
       return true;
     } catch (e) {
@@ -79,7 +87,7 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
         </div>
         <div className="button-row">
           {!editing && (
-            <button type="button" className="btn btn-small" onClick={() => setEditing(true)}>
+            <button type="button" className="btn btn-small" ref={editButton} onClick={() => setEditing(true)}>
               Edit profile
             </button>
           )}
@@ -91,13 +99,20 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
         {saving.state === 'saved' && 'Saved.'}
       </p>
       {saving.state === 'error' && <ErrorNote message={saving.message} />}
+      {saving.state === 'conflict' && (
+        <div className="note note-error conflict" role="alert">
+          <span>
+            Changed by {saving.by} meanwhile. The fields now show the contact as it is; what you typed is kept: check it and save again.
+          </span>
+        </div>
+      )}
       {editing && (
         <ProfileForm
           user={user}
           busy={busy}
-          onCancel={() => setEditing(false)}
-          onSave={async (d) => {
-            if (await save({ details: d })) setEditing(false);
+          onCancel={closeForm}
+          onSave={async (patch) => {
+            if (Object.keys(patch).length === 0 || (await save(patch))) closeForm();
           }}
         />
       )}
@@ -121,7 +136,6 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
               </option>
             ))}
           </select>{' '}
-          <StatusBadge status={user.status} />
         </dd>
         <dt>
           <label htmlFor="contact-agent">Assigned to</label>
@@ -132,7 +146,7 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
               id="contact-agent"
               value={user._agentAssigned ?? ''}
               disabled={busy || agents.status !== 'ready'}
-              onChange={(e) => save({ _agentAssigned: e.target.value || null })}
+              onChange={(e) => save({ agentId: e.target.value || null })}
             >
               <option value="">Nobody</option>
               {agents.status === 'ready' &&
@@ -146,7 +160,7 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
               )}
             </select>
             {session && user._agentAssigned !== session.agent.id && (
-              <button type="button" className="btn btn-small" disabled={busy} onClick={() => save({ _agentAssigned: session.agent.id })}>
+              <button type="button" className="btn btn-small" disabled={busy} onClick={() => save({ agentId: session.agent.id })}>
                 Assign to me
               </button>
             )}
@@ -155,15 +169,30 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
         </dd>
         <dt>Tags</dt>
         <dd>
-          <TagEditor tags={details.tags} disabled={busy} onChange={(tags) => save({ details: { tags } })} />
+          <TagEditor
+            tags={details.tags}
+            disabled={busy}
+            onAdd={(addTags) => save({ addTags })}
+            onRemove={(t) => save({ removeTags: [t] })}
+          />
         </dd>
         <dt>Attributes</dt>
         <dd>
-          <AttributeEditor attributes={details.attributes} disabled={busy} onChange={(attributes) => save({ details: { attributes } })} />
+          <AttributeEditor
+            attributes={details.attributes}
+            disabled={busy}
+            onSet={(a) => save({ setAttributes: [a] })}
+            onRemove={(key) => save({ removeAttributes: [key] })}
+          />
         </dd>
         <dt>Notes</dt>
         <dd>
-          <NotesEditor notes={user.profile.notes} disabled={busy} onChange={(notes) => save({ notes })} />
+          <NotesEditor
+            notes={user.profile.notes}
+            disabled={busy}
+            onAdd={(note) => save({ addNotes: [note] })}
+            onRemove={(id) => save({ removeNotes: [id] })}
+          />
         </dd>
       </dl>
     </article>
@@ -179,7 +208,7 @@ function ProfileForm({
 }: {
   user: InboxUser;
   busy: boolean;
-  onSave: (details: Changes['details']) => void;
+  onSave: (patch: Patch) => void;
   onCancel: () => void;
 }) {
   const details = user.profile.userDetails;
@@ -188,10 +217,13 @@ function ProfileForm({
     const f = new FormData(event.currentTarget);
     const text = (name: string) => String(f.get(name) ?? '').trim();
     const number = text('phone').replace(/[\s().-]/g, '');
-    onSave({
-      userProvidedName: text('name'),
-      contact: { email: text('email'), phone: { number, prefix: number ? text('prefix').replace(/^\+/, '') : '' } },
-    });
+    const prefix = number ? text('prefix').replace(/^\+/, '') : '';
+    const patch: Patch = {};
+    if (text('name') !== (details.userProvidedName || details.name)) patch.name = text('name');
+    if (text('email') !== details.contact.email) patch.email = text('email');
+    if (number !== details.contact.phone.number || prefix !== details.contact.phone.prefix)
+      patch.phone = number ? { number, prefix } : null;
+    onSave(patch);
   };
   return (
     <form className="profile-form" onSubmit={submit} aria-label="Edit profile" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
@@ -236,23 +268,25 @@ type Attribute = Details['attributes'][number];
 function AttributeEditor({
   attributes,
   disabled,
-  onChange,
+  onSet,
+  onRemove,
 }: {
   attributes: Attribute[];
   disabled: boolean;
-  onChange: (attributes: Attribute[]) => void;
+  onSet: (attribute: Attribute) => Promise<boolean>;
+  onRemove: (key: string) => Promise<boolean>;
 }) {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
-  const add = (event: FormEvent) => {
+  const add = async (event: FormEvent) => {
     event.preventDefault();
     const k = key.trim();
     if (!k) return;
     // A known key gets the new value; the API keeps one value per key.
-    const known = attributes.some((a) => a.key === k);
-    onChange(known ? attributes.map((a) => (a.key === k ? { key: k, value } : a)) : [...attributes, { key: k, value }]);
-    setKey('');
-    setValue('');
+    if (await onSet({ key: k, value })) {
+      setKey('');
+      setValue('');
+    }
   };
   return (
     <div className="attribute-editor">
@@ -265,8 +299,8 @@ function AttributeEditor({
               key={`${a.key}=${a.value}`}
               attribute={a}
               disabled={disabled}
-              onSave={(v) => onChange(attributes.map((x) => (x.key === a.key ? { key: a.key, value: v } : x)))}
-              onRemove={() => onChange(attributes.filter((x) => x.key !== a.key))}
+              onSave={(v) => onSet({ key: a.key, value: v })}
+              onRemove={() => onRemove(a.key)}
             />
           ))}
         </ul>
@@ -336,18 +370,20 @@ function AttributeRow({
 function NotesEditor({
   notes,
   disabled,
-  onChange,
+  onAdd,
+  onRemove,
 }: {
   notes: InboxUser['profile']['notes'];
   disabled: boolean;
-  onChange: (notes: NoteInput[]) => Promise<boolean>;
+  onAdd: (note: { title: string; description: string }) => Promise<boolean>;
+  onRemove: (id: string) => Promise<boolean>;
 }) {
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const add = async (event: FormEvent) => {
     event.preventDefault();
     if (!title.trim()) return;
-    if (await onChange([...notes, { title: title.trim(), description: description.trim() }])) {
+    if (await onAdd({ title: title.trim(), description: description.trim() })) {
       setTitle('');
       setDescription('');
     }
@@ -366,7 +402,7 @@ function NotesEditor({
                 className="tag-remove"
                 aria-label={`Delete note ${n.title}`}
                 disabled={disabled}
-                onClick={() => window.confirm(`Delete the note “${n.title}”?`) && onChange(notes.filter((x) => x._id !== n._id))}
+                onClick={() => window.confirm(`Delete the note “${n.title}”?`) && onRemove(n._id)}
               >
                 ×
               </button>
@@ -392,16 +428,27 @@ function NotesEditor({
   );
 }
 
-function TagEditor({ tags, disabled, onChange }: { tags: string[]; disabled: boolean; onChange: (tags: string[]) => void }) {
+function TagEditor({
+  tags,
+  disabled,
+  onAdd,
+  onRemove,
+}: {
+  tags: string[];
+  disabled: boolean;
+  onAdd: (tags: string[]) => Promise<boolean>;
+  onRemove: (tag: string) => Promise<boolean>;
+}) {
   const [draft, setDraft] = useState('');
-  const add = (event: FormEvent) => {
+  const add = async (event: FormEvent) => {
     event.preventDefault();
+    // A tag the contact has in another case is the same tag (the server agrees).
+    const have = new Set(tags.map((t) => t.toLowerCase()));
     const fresh = draft
       .split(',')
       .map((t) => t.trim())
-      .filter((t) => t && !tags.includes(t));
-    setDraft('');
-    if (fresh.length) onChange([...tags, ...fresh]);
+      .filter((t) => t && !have.has(t.toLowerCase()) && Boolean(have.add(t.toLowerCase())));
+    if (fresh.length === 0 || (await onAdd(fresh))) setDraft('');
   };
   return (
     <div className="tag-editor">
@@ -409,13 +456,7 @@ function TagEditor({ tags, disabled, onChange }: { tags: string[]; disabled: boo
         {tags.map((t) => (
           <li key={t} className="tag">
             {t}
-            <button
-              type="button"
-              className="tag-remove"
-              aria-label={`Remove tag ${t}`}
-              disabled={disabled}
-              onClick={() => onChange(tags.filter((x) => x !== t))}
-            >
+            <button type="button" className="tag-remove" aria-label={`Remove tag ${t}`} disabled={disabled} onClick={() => onRemove(t)}>
               ×
             </button>
           </li>

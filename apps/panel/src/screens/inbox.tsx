@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type AccountAgent,
   api,
@@ -17,11 +17,14 @@ import {
   type InboxQuery,
   isFiltered,
   type Online,
-  PAGE_SIZE,
+  PAGE_SIZES,
   pageLabel,
   readInboxQuery,
+  SORTS,
+  type Sort,
   toFilterBody,
   toRequestBody,
+  UNASSIGNED,
   writeInboxQuery,
 } from '../inbox-query';
 import { Link, navigate, useRoute } from '../router';
@@ -101,13 +104,15 @@ export function Inbox() {
     agents: agents.status === 'ready' ? agents.data : [],
     segments: segments.status === 'ready' ? segments.data : [],
   };
-  const lastPage = count?.exact ? Math.max(1, Math.ceil(count.count / PAGE_SIZE)) : null;
+  const lastPage = count?.exact ? Math.max(1, Math.ceil(count.count / query.size)) : null;
 
   return (
     <section aria-labelledby="inbox-title">
       <div className="page-head inbox-head">
         <div>
-          <h1 id="inbox-title">Inbox</h1>
+          <h1 id="inbox-title" tabIndex={-1}>
+            Contacts
+          </h1>
           <p className="muted">Every visitor, chat and lead of your account.</p>
         </div>
         <div className="inbox-tools">
@@ -129,7 +134,15 @@ export function Inbox() {
       {users.status === 'loading' && <Spinner label="Loading contacts…" />}
       {users.status === 'error' && <ErrorNote message={users.message} retry={reload} />}
       {users.status === 'ready' && rows.length === 0 && (
-        <Empty title={isFiltered(query) || query.page > 1 ? 'No contacts match these filters' : 'No contacts yet'}>
+        <Empty
+          title={
+            isFiltered(query)
+              ? 'No contacts match these filters'
+              : query.page > 1
+                ? `Page ${query.page} is past the last page`
+                : 'No contacts yet'
+          }
+        >
           {isFiltered(query) ? (
             <Link to="/">Clear the filters</Link>
           ) : query.page > 1 ? (
@@ -140,6 +153,30 @@ export function Inbox() {
             </p>
           )}
         </Empty>
+      )}
+      {users.status === 'ready' && (
+        <div className="table-tools">
+          <label className="field field-inline">
+            <span>Sort</span>
+            <select value={query.sort} onChange={(e) => go({ ...query, sort: e.target.value as Sort, page: 1 })}>
+              {(Object.keys(SORTS) as Sort[]).map((k) => (
+                <option key={k} value={k}>
+                  {SORTS[k]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field field-inline">
+            <span>Per page</span>
+            <select value={query.size} onChange={(e) => go({ ...query, size: Number(e.target.value), page: 1 })}>
+              {PAGE_SIZES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
       )}
       {rows.length > 0 && (
         <>
@@ -161,16 +198,16 @@ export function Inbox() {
           />
         </>
       )}
-      {users.status === 'ready' && (query.page > 1 || rows.length === PAGE_SIZE) && (
+      {users.status === 'ready' && (query.page > 1 || rows.length === query.size) && (
         <nav className="pager" aria-label="Pages">
           <button type="button" className="btn" disabled={query.page <= 1} onClick={() => go({ ...query, page: query.page - 1 })}>
             ← Previous
           </button>
-          <span aria-live="polite">{pageLabel(query.page, count)}</span>
+          <span aria-live="polite">{pageLabel(query.page, count, query.size)}</span>
           <button
             type="button"
             className="btn"
-            disabled={rows.length < PAGE_SIZE || (lastPage !== null && query.page >= lastPage)}
+            disabled={rows.length < query.size || (lastPage !== null && query.page >= lastPage)}
             onClick={() => go({ ...query, page: query.page + 1 })}
           >
             Next →
@@ -249,6 +286,8 @@ function Filters({ query, bots, agents, segments, onApply }: FilterLists & { que
       to: text('to'),
       seenFrom: text('seenFrom'),
       seenTo: text('seenTo'),
+      sort: query.sort,
+      size: query.size,
       page: 1,
     });
   };
@@ -260,6 +299,7 @@ function Filters({ query, bots, agents, segments, onApply }: FilterLists & { que
   const agentOptions = [
     ...(me ? [{ value: me.id, label: `Me (${me.name})` }] : []),
     ...agents.filter((a) => a.id !== me?.id).map((a) => ({ value: a.id, label: a.name })),
+    { value: UNASSIGNED, label: 'Unassigned' },
   ];
   // key: the form is uncontrolled; a new URL (back button, "Clear") resets its fields.
   return (
@@ -358,12 +398,35 @@ function MultiPick(props: {
 }) {
   const { legend, name, anyLabel, options, empty } = props;
   const [chosen, setChosen] = useState(props.chosen);
+  const box = useRef<HTMLDetailsElement>(null);
+  const [open, setOpen] = useState(false);
+  // An open list closes on Escape (focus back on its summary) and on a click or focus outside it.
+  useEffect(() => {
+    if (!open) return;
+    const close = (event: Event) => {
+      const el = box.current;
+      if (!el) return;
+      if (event instanceof KeyboardEvent) {
+        if (event.key !== 'Escape') return;
+        el.open = false;
+        el.querySelector('summary')?.focus();
+      } else if (!el.contains(event.target as Node)) el.open = false;
+    };
+    document.addEventListener('keydown', close);
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('focusin', close);
+    return () => {
+      document.removeEventListener('keydown', close);
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('focusin', close);
+    };
+  }, [open]);
   const labels = options.filter((o) => chosen.includes(o.value)).map((o) => o.label);
   const summary = labels.length === 0 ? anyLabel : labels.length <= 2 ? labels.join(', ') : `${labels.length} chosen`;
   return (
     <div className="field">
       <span aria-hidden="true">{legend}</span>
-      <details className="multi">
+      <details className="multi" ref={box} onToggle={(e) => setOpen(e.currentTarget.open)}>
         <summary aria-label={`${legend}: ${summary}`}>{summary}</summary>
         <fieldset>
           <legend className="sr-only">{legend}</legend>

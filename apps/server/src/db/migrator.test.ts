@@ -38,6 +38,8 @@ describe('migrations', () => {
         '0014-contact-version',
         '0020-flow-states',
         '0027-first-sign-in',
+        '0040-contact-updated-by',
+        '0041-contacts-activity-order',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

@@ -15,6 +15,8 @@ import * as m0013 from './migrations/0013-token-creator.js';
 import * as m0014 from './migrations/0014-contact-version.js';
 import * as m0020 from './migrations/0020-flow-states.js';
 import * as m0027 from './migrations/0027-first-sign-in.js';
+import * as m0040 from './migrations/0040-contact-updated-by.js';
+import * as m0041 from './migrations/0041-contacts-activity-order.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +36,8 @@ const migrations: Record<string, Migration> = {
   '0014-contact-version': m0014,
   '0020-flow-states': m0020,
   '0027-first-sign-in': m0027,
+  '0040-contact-updated-by': m0040,
+  '0041-contacts-activity-order': m0041,
 };
 
 export interface MigrationReport {

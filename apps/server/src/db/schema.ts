@@ -113,6 +113,10 @@ export interface ContactsTable {
   eventSequence: ColumnType<number, number | undefined, number>;
   /** one more on every change of the record through the contact store (migration 0014) */
   version: ColumnType<number, number | undefined, number>;
+  /** who made the change that gave the current version: an agent, or null (migration 0040) */
+  updatedByAgentId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** that agent's name then, an API token's name, "API", or null when no one was named */
+  updatedByName: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RetiredLeadIdsTable {

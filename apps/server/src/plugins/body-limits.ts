@@ -49,6 +49,7 @@ export const BODY_LIMITS: Record<string, number> = {
   'PUT /api/v1/chatbots/:chatbotId/leads/:leadId': 512 * KB,
   // 20 notes of 5,000 characters, 50 attributes of 1,000 and 50 tags: about 160 KB.
   'PUT /inbox/direct/lead': 512 * KB,
+  'PATCH /api/v1/contacts/:id': 512 * KB,
   // The whole contact sent back (Pipedream): up to 1,000 notes of 5,000 characters, 200 attributes, 200 tags.
   'PUT /inbox/users/:id': 6 * MB,
 };

@@ -141,7 +141,7 @@ export interface CallOptions {
 /** One request through the real app; `json` is the parsed body. */
 export async function call(
   app: FastifyInstance,
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   url: string,
   options: CallOptions = {},
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON

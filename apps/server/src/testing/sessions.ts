@@ -28,7 +28,7 @@ export function panelSessions(ctx: () => TestContext) {
       agentId: json.data?.agent.id ?? '',
     };
   };
-  const as = (s: Session, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) =>
+  const as = (s: Session, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) =>
     call(ctx().app, method, url, { body, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
   const owner = () => signIn('owner@a.test');
   const email = (label: string) => `${label}-${randomUuid().slice(0, 8)}@a.test`;

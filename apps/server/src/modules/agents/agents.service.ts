@@ -144,10 +144,11 @@ export async function removeAgent(
 ): Promise<{ unassigned: number; revokedTokenIds: string[] }> {
   const me = await requireOwner(db, actor);
   if (id === me.id) throw new AppError('CONFLICT', "You can't remove yourself; another owner can");
+  const author = { agentId: me.id, name: me.name };
   const result = await db.transaction().execute(async (trx) => {
     if (!(await findAgent(trx, actor.accountId, id))) return null;
     // Their contacts become unassigned, each with its contact.updated.
-    const store = new ContactStore(trx, actor.accountId, now);
+    const store = new ContactStore(trx, actor.accountId, now, author);
     const unassigned = await store.updateEach(await store.lockAssignedTo(id), () => ({ agentId: null }));
     const revokedTokenIds = await revokeTokensOf(trx, actor.accountId, id, now);
     await deleteAgent(trx, actor.accountId, id);

@@ -5,6 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { done, Envelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
 import { ChatRecord, toChatRecord } from '../../surfaces/botpenguin/records.js';
+import { authorOf } from '../contacts/contact-author.js';
 import { upsertLead } from '../contacts/contacts.service.js';
 import { attributesOf, ChatListQuery, LeadUpsertBody } from './chats.schemas.js';
 import { listChats } from './chats.service.js';
@@ -43,21 +44,28 @@ export const chatsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
     },
     async (request) => {
       const body = request.body;
-      await upsertLead(db, actorOf(request).accountId, {
-        customerId: body.customerId,
-        botId: body.botId,
-        uuid: body.uuid.toLowerCase(),
-        agentId: blank(body.agentId),
-        name: blank(body.name?.trim()),
-        email: blank(body.email?.trim()),
-        phone: blank(body.phone),
-        dialCode: blank(body.dialCode)?.slice(1),
-        picture: blank(body.picture),
-        status: body.status,
-        tags: body.tags,
-        attributes: attributesOf(body.attributes),
-        notes: body.notes,
-      });
+      const actor = actorOf(request);
+      await upsertLead(
+        db,
+        actor.accountId,
+        {
+          customerId: body.customerId,
+          botId: body.botId,
+          uuid: body.uuid.toLowerCase(),
+          agentId: blank(body.agentId),
+          name: blank(body.name?.trim()),
+          email: blank(body.email?.trim()),
+          phone: blank(body.phone),
+          dialCode: blank(body.dialCode)?.slice(1),
+          picture: blank(body.picture),
+          status: body.status,
+          tags: body.tags,
+          attributes: attributesOf(body.attributes),
+          notes: body.notes,
+        },
+        Date.now(),
+        await authorOf(db, actor),
+      );
       return done();
     },
   );

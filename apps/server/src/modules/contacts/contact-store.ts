@@ -20,6 +20,7 @@ import {
   type Attribute,
   type ChatStatus,
   type Contact,
+  type ContactAuthor,
   isContactData,
   isLeadData,
   type LeadStatus,
@@ -51,12 +52,15 @@ export class ContactStore {
   readonly #db: Db;
   readonly accountId: string;
   readonly now: number;
+  /** who the changes are recorded as made by (contacts.updated_by_*); null names no one */
+  readonly author: ContactAuthor | null;
   #watched: Set<EventType> | undefined;
 
-  constructor(db: Db, accountId: string, now = Date.now()) {
+  constructor(db: Db, accountId: string, now = Date.now(), author: ContactAuthor | null = null) {
     this.#db = db;
     this.accountId = accountId;
     this.now = now;
+    this.author = author;
   }
 
   // ---- reads for writing: the rows stay locked until the transaction ends ----
@@ -165,6 +169,8 @@ export class ContactStore {
         platform: input.platform ?? null,
         ...(input.leadId ? { leadId: input.leadId } : {}),
         ...nextColumns(BLANK, input),
+        updatedByAgentId: this.author?.agentId ?? null,
+        updatedByName: this.author?.name ?? null,
       });
       // Tags and segments read back oldest first; offsetting each by its index keeps the order given.
       for (const [i, tag] of [...new Set(inputTags)].entries())
@@ -327,6 +333,9 @@ export class ContactStore {
 
     patch.updatedAt = Math.max(this.now, current.updatedAt + 1);
     patch.version = current.version + 1;
+    // Every new version names its author, or no one: never the author of an older version.
+    patch.updatedByAgentId = this.author?.agentId ?? null;
+    patch.updatedByName = this.author?.name ?? null;
     if (change.activity) patch.lastActivityAt = this.now;
     await this.#db.updateTable('contacts').set(patch).where('accountId', '=', accountId).where('id', '=', current.id).execute();
 
@@ -533,6 +542,7 @@ const BLANK: Contact = {
   phoneRaw: null,
   eventSequence: 0,
   version: 1,
+  updatedBy: null,
 };
 
 /** The writable columns of `current` after `change`, with the columns that follow from them. */

@@ -90,6 +90,14 @@ export interface Contact {
   eventSequence: number;
   /** one more on every change of the record (fields, tags, notes, segments); what a panel edit checks */
   version: number;
+  /** who made the change that gave this version (null: a writer that names no one) */
+  updatedBy: ContactAuthor | null;
+}
+
+/** Who writes a change: a signed-in agent, an API token (its name; `agentId` its creator), "API", or the visitor. */
+export interface ContactAuthor {
+  agentId: string | null;
+  name: string;
 }
 
 /** The PollyBot lead statuses: a field of its own, not mapped to the chat status. */

@@ -11,6 +11,8 @@ export interface ContactFilter {
   isOnline?: boolean;
   botIds?: string[];
   agentIds?: string[];
+  /** assigned to no one: with agentIds, either */
+  unassigned?: boolean;
   segmentIds?: string[];
   lastSeenAt?: { from?: number; to?: number };
   createdAt?: { from?: number; to?: number };
@@ -144,7 +146,9 @@ export function contactFilterConditions(
   }
   if (f.statuses?.length) where.push(eb('status', 'in', f.statuses));
   if (f.botIds?.length) where.push(eb('botId', 'in', f.botIds));
-  if (f.agentIds?.length) where.push(eb('agentId', 'in', f.agentIds));
+  if (f.agentIds?.length && f.unassigned) where.push(eb.or([eb('agentId', 'in', f.agentIds), eb('agentId', 'is', null)]));
+  else if (f.agentIds?.length) where.push(eb('agentId', 'in', f.agentIds));
+  else if (f.unassigned) where.push(eb('agentId', 'is', null));
   if (f.lastMessageBy?.length) where.push(eb('lastMessageBy', 'in', f.lastMessageBy));
   flag('isOnline', f.isOnline);
   flag('userInteracted', f.userInteracted);
@@ -200,12 +204,19 @@ async function choosePlan(db: Kysely<DB>, accountId: string, f: ContactFilter): 
   return { tags: tags ? 'drive' : 'probe', segments: segments ? 'drive' : 'probe', accountId };
 }
 
-/** Contacts matching the filter, newest first (creation time, then id). */
+/** How a listing is ordered: by creation (contacts_created_idx) or last activity (contacts_activity_idx), then id. */
+export interface ContactOrder {
+  by: 'createdAt' | 'lastActivityAt';
+  direction: 'asc' | 'desc';
+}
+
+/** Contacts matching the filter, newest first (creation time, then id) unless `order` says otherwise. */
 export async function searchContactRows(
   db: Kysely<DB>,
   accountId: string,
   filter: ContactFilter,
   page: { limit: number; offset: number },
+  order: ContactOrder = { by: 'createdAt', direction: 'desc' },
 ): Promise<ContactRow[]> {
   const plan = await choosePlan(db, accountId, filter);
   const postgres = isPostgres(db);
@@ -217,8 +228,8 @@ export async function searchContactRows(
     .selectAll()
     .where('accountId', '=', accountId)
     .where((eb) => eb.and(contactFilterConditions(eb, filter, postgres, plan)))
-    .orderBy(driven ? sql`+${sql.ref('createdAt')}` : sql.ref('createdAt'), 'desc')
-    .orderBy('id', 'desc')
+    .orderBy(driven ? sql`+${sql.ref(order.by)}` : sql.ref(order.by), order.direction)
+    .orderBy('id', order.direction)
     .limit(page.limit)
     .offset(page.offset)
     .execute();

@@ -153,6 +153,7 @@ function toContact(row: ContactRow, tags: string[], notes: Contact['notes'], seg
     phoneRaw: row.phoneRaw,
     eventSequence: Number(row.eventSequence),
     version: Number(row.version),
+    updatedBy: row.updatedByName ? { agentId: row.updatedByAgentId, name: row.updatedByName } : null,
   };
 }
 

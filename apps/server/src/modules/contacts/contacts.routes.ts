@@ -7,6 +7,7 @@ import { Envelope, errorResponses, ok } from '../../surfaces/botpenguin/envelope
 import { InboxUserRecord, toInboxUser } from '../../surfaces/botpenguin/records.js';
 import { attributesOf } from '../chats/chats.schemas.js';
 import { type Contact, LIMITS } from './contact.js';
+import { authorOf } from './contact-author.js';
 import { InboxUserReplaceBody, InboxUsersBody, StatusUpdateBody, UserIdParams } from './contacts.schemas.js';
 import { type ContactReplace, getContact, replaceContact, searchContacts, updateStatuses, VersionMismatch } from './contacts.service.js';
 import { toContactFilter } from './inbox-filter.js';
@@ -23,8 +24,8 @@ const IfMatchHeaders = Type.Object({
   ),
 });
 const etagOf = (c: Contact) => `"v${c.version}"`;
-/** The one-contact routes' record: the vendor's shape and leadbox's `version`. */
-const versioned = (c: Contact) => ({ ...toInboxUser(c), version: c.version });
+/** The one-contact routes' record: the vendor's shape and leadbox's `version` and `updatedBy`. */
+export const versioned = (c: Contact) => ({ ...toInboxUser(c), version: c.version, updatedBy: c.updatedBy });
 
 /** `""` and null both clear a field of the whole-object PUT; absent leaves it. */
 const clearable = (value: string | null | undefined) =>
@@ -76,10 +77,13 @@ export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     },
     async (request) => {
       const body = request.body ?? {};
-      const users = await searchContacts(db, actorOf(request).accountId, toContactFilter(body), {
-        page: body.page ?? 1,
-        limit: body.limit ?? LIMITS.pageSize,
-      });
+      const users = await searchContacts(
+        db,
+        actorOf(request).accountId,
+        toContactFilter(body),
+        { page: body.page ?? 1, limit: body.limit ?? LIMITS.pageSize },
+        { by: body.sortBy ?? 'createdAt', direction: body.sortOrder ?? 'desc' },
+      );
       return ok(users.map(toInboxUser));
     },
   );
@@ -106,11 +110,14 @@ export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     },
     async (request) => {
       const { ids, status } = request.body;
+      const actor = actorOf(request);
       const result = await updateStatuses(
         db,
-        actorOf(request).accountId,
+        actor.accountId,
         ids.map((id) => id.toLowerCase()),
         status,
+        Date.now(),
+        await authorOf(db, actor),
       );
       return ok({ status, ...result });
     },
@@ -155,13 +162,22 @@ export const contactsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
       },
     },
     async (request, reply) => {
-      const { accountId } = actorOf(request);
+      const actor = actorOf(request);
+      const { accountId } = actor;
       const id = request.params.id.toLowerCase();
       const ifMatch = request.headers['if-match'];
       const ifVersion = ifMatch && ifMatch !== '*' ? Number(ifMatch.replace(/^(W\/)?"v|"$/g, '')) : undefined;
       const current = await getContact(db, accountId, id);
       try {
-        const updated = await replaceContact(db, accountId, id, toContactReplace(request.body, current), Date.now(), ifVersion);
+        const updated = await replaceContact(
+          db,
+          accountId,
+          id,
+          toContactReplace(request.body, current),
+          Date.now(),
+          ifVersion,
+          await authorOf(db, actor),
+        );
         reply.header('etag', etagOf(updated));
         return ok(versioned(updated));
       } catch (error) {

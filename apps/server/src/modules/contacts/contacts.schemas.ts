@@ -14,6 +14,7 @@ export const INBOX_FILTER_KEYS = [
   '_botTelegram',
   '_botFacebook',
   '_agentAssigned',
+  'unassigned',
   'segments',
   'lastSeenAt',
   'createdAt',
@@ -48,6 +49,12 @@ export const InboxUsersBody = Type.Object({
   _botTelegram: IdList('Telegram bot id'),
   _botFacebook: IdList('Facebook bot id'),
   _agentAssigned: IdList('agent id'),
+  unassigned: Type.Optional(
+    Type.Boolean({
+      description:
+        'leadbox, applied when listed in applicableFilters: true matches contacts assigned to no one (as well as the _agentAssigned agents, if any)',
+    }),
+  ),
   segments: IdList('segment id'),
   applicableFilters: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 50 })),
   lastSeenAt: DateRange,
@@ -57,6 +64,12 @@ export const InboxUsersBody = Type.Object({
   isLiveChatActive: Type.Optional(Type.Boolean()),
   hasOrdered: Type.Optional(Type.Object({ status: Type.Optional(Type.Boolean()), lastAt: Type.Optional(Type.String()) })),
   isContact: Type.Optional(Type.Boolean({ description: 'true: only contacts with an email or phone, or imported' })),
+  sortBy: Type.Optional(
+    Type.Enum(['createdAt', 'lastActivityAt'], {
+      description: 'leadbox: order by creation (the default) or by last activity (a message, captured lead data)',
+    }),
+  ),
+  sortOrder: Type.Optional(Type.Enum(['desc', 'asc'], { description: 'leadbox: newest first (the default) or oldest first' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxPageSize, default: LIMITS.pageSize })),
   isExport: Type.Optional(Type.String({ description: 'Accepted for compatibility; only "none" is meaningful' })),
@@ -126,3 +139,41 @@ export const StatusUpdateBody = Type.Object({
 });
 
 export { TagsInput };
+
+/**
+ * PATCH /api/v1/contacts/{id} (leadbox, what the panel sends): only the fields that change, and
+ * the version the editor saw. Every key is optional besides `version`; null or "" clears a field.
+ */
+export const ContactPatchBody = Type.Object({
+  version: Type.Integer({ minimum: 1, description: 'The version the editor read (GET /inbox/users/{id}); a stale one answers 409' }),
+  name: NullableText(LIMITS.nameLength),
+  email: NullableText(LIMITS.emailLength, PATTERNS.emailOrEmpty.pattern),
+  phone: Type.Optional(
+    Type.Union([
+      Type.Object({
+        number: Type.String({ pattern: PATTERNS.phoneDigitsOrEmpty.pattern }),
+        prefix: Type.Optional(Type.String({ pattern: PATTERNS.prefixOrEmpty.pattern })),
+      }),
+      Type.Null(),
+    ]),
+  ),
+  status: Type.Optional(ChatStatusSchema),
+  agentId: Type.Optional(Type.Union([Type.String({ pattern: PATTERNS.objectIdOrEmpty.pattern }), Type.Null()])),
+  addTags: Type.Optional(TagsInput),
+  removeTags: Type.Optional(TagsInput),
+  setAttributes: Type.Optional(Type.Array(AttributeInput, { maxItems: LIMITS.attributesPerContact })),
+  removeAttributes: Type.Optional(
+    Type.Array(Type.String({ maxLength: LIMITS.attributeKeyLength }), { maxItems: LIMITS.attributesPerContact }),
+  ),
+  addNotes: Type.Optional(
+    Type.Array(
+      Type.Object({
+        title: Type.String({ minLength: 1, maxLength: LIMITS.noteTitleLength }),
+        description: Type.String({ maxLength: LIMITS.noteDescriptionLength }),
+      }),
+      { maxItems: LIMITS.notesPerContact },
+    ),
+  ),
+  removeNotes: Type.Optional(Type.Array(Type.String({ maxLength: 24 }), { maxItems: LIMITS.notesPerContact })),
+});
+export type ContactPatchBody = Static<typeof ContactPatchBody>;

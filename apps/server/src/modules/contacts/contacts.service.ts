@@ -7,10 +7,10 @@ import { existingAgentIds } from '../agents/agents.repository.js';
 import { requireBot } from '../bots/bots.service.js';
 import { forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
 import { existingSegmentIds } from '../segments/segments.repository.js';
-import { type Attribute, type ChatStatus, type Contact, cleanTags, mergeAttributes, type Phone } from './contact.js';
+import { type Attribute, type ChatStatus, type Contact, type ContactAuthor, cleanTags, mergeAttributes, type Phone } from './contact.js';
 import { type ContactChange, ContactStore } from './contact-store.js';
 import * as repo from './contacts.repository.js';
-import { type ContactFilter, searchContactRows } from './contacts-search.repository.js';
+import { type ContactFilter, type ContactOrder, searchContactRows } from './contacts-search.repository.js';
 
 type Db = Kysely<DB>;
 
@@ -72,6 +72,7 @@ export async function upsertLead(
   accountId: string,
   input: LeadUpsert,
   now = Date.now(),
+  author: ContactAuthor | null = null,
 ): Promise<{ created: boolean; id: string }> {
   assertCustomer(accountId, input.customerId);
   const bot = await requireBot(db, accountId, input.botId);
@@ -91,7 +92,7 @@ export async function upsertLead(
   };
   const result = await retryOnUniqueViolation(() =>
     writeTransaction(db, async (trx) => {
-      const store = new ContactStore(trx, accountId, now);
+      const store = new ContactStore(trx, accountId, now, author);
       // PostgreSQL: FOR UPDATE, so concurrent upserts of one session (and every other writer of
       // the contact) queue on the row; the merge below starts from the latest committed state.
       const current = await store.lockSession(bot.id, input.uuid);
@@ -148,6 +149,7 @@ export async function replaceContact(
   input: ContactReplace,
   now = Date.now(),
   ifVersion?: number,
+  author: ContactAuthor | null = null,
 ): Promise<Contact> {
   if (input.agentId) await assertAgent(db, accountId, input.agentId, '_agentAssigned');
   if (input.segmentIds) {
@@ -157,7 +159,7 @@ export async function replaceContact(
       throw AppError.validation([{ field: 'segments', message: `unknown segment ids: ${unknown.join(', ')}`, value: unknown }]);
   }
   await writeTransaction(db, async (trx) => {
-    const store = new ContactStore(trx, accountId, now);
+    const store = new ContactStore(trx, accountId, now, author);
     const [current] = await store.lock([id]);
     if (!current) throw AppError.notFound('User', 'id', id);
     if (ifVersion !== undefined && current.version !== ifVersion) throw new VersionMismatch(current);
@@ -190,10 +192,11 @@ export async function updateStatuses(
   ids: readonly string[],
   status: ChatStatus | 'DELETED',
   now = Date.now(),
+  author: ContactAuthor | null = null,
 ): Promise<{ updated: string[]; notFound: string[] }> {
   const unique = [...new Set(ids)];
   const found = await writeTransaction(db, async (trx) => {
-    const store = new ContactStore(trx, accountId, now);
+    const store = new ContactStore(trx, accountId, now, author);
     const contacts = await store.lock(unique);
     if (status === 'DELETED') await store.delete(contacts);
     else await store.updateEach(contacts, () => ({ status }));
@@ -207,7 +210,8 @@ export async function searchContacts(
   accountId: string,
   filter: ContactFilter,
   page: { page: number; limit: number },
+  order?: ContactOrder,
 ): Promise<Contact[]> {
-  const rows = await searchContactRows(db, accountId, filter, { limit: page.limit, offset: (page.page - 1) * page.limit });
+  const rows = await searchContactRows(db, accountId, filter, { limit: page.limit, offset: (page.page - 1) * page.limit }, order);
   return repo.hydrate(db, accountId, rows);
 }

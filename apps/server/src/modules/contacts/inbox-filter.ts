@@ -51,6 +51,7 @@ export function toContactFilter(body: InboxUsersBody): ContactFilter {
     isOnline: on('isOnline') ? body.isOnline : undefined,
     botIds: botIds.map((id) => id.toLowerCase()),
     agentIds: on('_agentAssigned') ? body._agentAssigned?.map((id) => id.toLowerCase()) : undefined,
+    unassigned: on('unassigned') ? body.unassigned === true : undefined,
     segmentIds: on('segments') ? body.segments?.map((id) => id.toLowerCase()) : undefined,
     lastSeenAt: range('lastSeenAt'),
     createdAt: range('createdAt'),

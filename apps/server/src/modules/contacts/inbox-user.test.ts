@@ -46,8 +46,9 @@ describeEachDialect('GET /inbox/users/{id}', (ctx) => {
     assert.equal(res.json.data.profile.userDetails.userProvidedName, 'Jane Roe');
     const tags = res.json.data.profile.userDetails.tags;
     const listed = await call(app, 'POST', '/inbox/users', { token: a.token, body: { tags, applicableFilters: ['tags'] } });
-    const { version, ...vendorShape } = res.json.data;
+    const { version, updatedBy, ...vendorShape } = res.json.data;
     assert.equal(version, 1, "leadbox adds the contact's version on the one-contact route only");
+    assert.ok(updatedBy === null || typeof updatedBy.name === 'string', 'and who made that version (null: no one was named)');
     assert.deepEqual(listed.json.data, [vendorShape]);
     assert.equal((await get(id.toUpperCase())).json.data._id, id, 'ids are not case-sensitive');
   });
@@ -100,8 +101,8 @@ describeEachDialect('PUT /inbox/users/{id}', (ctx) => {
     assert.equal(after.profile.userDetails.userProvidedName, 'Jane Q. Roe');
     assert.equal(after.profile.userDetails.name, 'Jane Q. Roe');
     assert.deepEqual(after.profile.userDetails.contact, { email: 'jane.q@example.com', phone: { number: '7001234567', prefix: '44' } });
-    const { updatedAt, profile, version, ...rest } = after;
-    const { updatedAt: _, profile: __, version: ___, ...restBefore } = before;
+    const { updatedAt, profile, version, updatedBy: _by, ...rest } = after;
+    const { updatedAt: _, profile: __, version: ___, updatedBy: _byBefore, ...restBefore } = before;
     assert.equal(version, before.version + 1);
     assert.deepEqual(rest, restBefore, 'nothing else changed');
     assert.ok(Date.parse(updatedAt) >= Date.parse(before.updatedAt));

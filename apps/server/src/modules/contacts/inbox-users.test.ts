@@ -112,6 +112,11 @@ describeEachDialect('POST /inbox/users', (ctx) => {
       (id) => put(id, { _agentAssigned: ctx().a.agentId }),
       () => ({ _agentAssigned: [ctx().a.agentId] }),
     ),
+    unassigned: async (tag) => {
+      const [assigned, free] = await people(tag, 2);
+      await put(assigned, { _agentAssigned: ctx().a.agentId });
+      return { hit: [free], miss: [assigned], filter: { unassigned: true } };
+    },
     segments: async (tag) => {
       const [hit, miss] = await people(tag, 2);
       return { hit: [hit], miss: [miss], filter: { segments: [await newSegment([hit])] } };

@@ -6,6 +6,7 @@ import { agentNames } from '../agents/agents.repository.js';
 import { requireBot } from '../bots/bots.service.js';
 import { chooseLanguage, getFlow, type LeadCaptureFlow, textsFor } from '../bots/flow.js';
 import { answerFlow, type FlowState, startFlow } from '../bots/flow-engine.js';
+import { VISITOR } from '../contacts/contact-author.js';
 import { ContactStore } from '../contacts/contact-store.js';
 import { type ContactRow, findSessionRow } from '../contacts/contacts.repository.js';
 import { upsertLead } from '../contacts/contacts.service.js';
@@ -78,7 +79,7 @@ export async function openSession(
   if (!chat) {
     // A first visit: the caller may refuse it (new chats are budgeted per address and per bot).
     await options.admitNewChat?.();
-    await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid }, now);
+    await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid }, now, VISITOR);
     chat = (await findSessionRow(db, s.customerId, s.botId, s.uuid)) as ContactRow;
   }
   await new ContactStore(db, s.customerId, now).recordPresence(chat.id, { visit: true });
@@ -119,7 +120,8 @@ export async function visitorMessage(db: Db, bus: LiveBus, s: Session, text: str
   let state: StoredFlowState | undefined = await findFlowState(db, s.customerId, chat.id);
   if (state?.step) {
     const turn = answerFlow(flow, textsFor(flow, state.lang ?? flow.language), state, contactHas(chat), trimmed, options);
-    if (turn.answer) await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...turn.answer });
+    if (turn.answer)
+      await upsertLead(db, s.customerId, { customerId: s.customerId, botId: s.botId, uuid: s.uuid, ...turn.answer }, Date.now(), VISITOR);
     state = { ...turn.state, lang: state.lang };
     await saveFlowState(db, s.customerId, chat.id, state);
     for (const reply of turn.replies) sent.push(await say(db, bus, s, chat.id, 'bot', reply));

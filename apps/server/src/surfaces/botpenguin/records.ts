@@ -86,6 +86,17 @@ export const InboxUserRecord = Type.Object({
       description: "leadbox, on GET and PUT /inbox/users/{id}: the contact's version, raised by every change; send it back as If-Match",
     }),
   ),
+  updatedBy: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          agentId: Nullable(Type.String({ description: 'the agent (for an API token: the agent who created it)' })),
+          name: Type.String({ description: 'the agent\'s name, the API token\'s name, "API", or "the visitor"' }),
+        },
+        { description: 'leadbox, with `version`: who made the change that gave this version; null when no one was named (imports, jobs)' },
+      ),
+    ),
+  ),
 });
 
 export const SegmentRecord = Type.Object({

@@ -411,6 +411,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
             contactId: id,
             author,
             agentId: author === 'agent' ? (row.agentId ?? agents[0] ?? null) : null,
+            tokenId: null,
             text: last ? row.lastMessageText : pick(rand, MESSAGES),
             createdAt: last ? lastMessageAt : createdAt + Math.floor(((n + 1) * (lastMessageAt - createdAt)) / (earlier + 2)),
           };

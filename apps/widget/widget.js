@@ -58,7 +58,7 @@
   .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f6f7fb; }
   .msg { max-width: 80%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; word-wrap: break-word; }
   .msg.user { align-self: flex-end; background: #2f5bea; color: #fff; border-bottom-right-radius: 4px; }
-  .msg.bot, .msg.agent { align-self: flex-start; background: #fff; border: 1px solid #e1e4ec; border-bottom-left-radius: 4px; }
+  .msg.bot, .msg.agent, .msg.integration { align-self: flex-start; background: #fff; border: 1px solid #e1e4ec; border-bottom-left-radius: 4px; }
   .msg .who { display: block; font-size: 11px; color: #5b6478; margin-bottom: 2px; }
   .msg.user .who { color: rgba(255, 255, 255, .85); }
   form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e1e4ec; background: #fff; }
@@ -100,7 +100,7 @@
   let started = null;
   let events = null;
 
-  const label = { user: 'You', bot: 'Bot', agent: 'Agent' };
+  const label = { user: 'You', bot: 'Bot', agent: 'Agent', integration: 'Bot' };
   const render = (message) => {
     if (seen.has(message.id)) return;
     seen.add(message.id);

@@ -187,11 +187,13 @@ export interface MessagesTable {
   id: string;
   /** the chat (contact) the message belongs to */
   contactId: string;
-  /** bot, user (the visitor) or agent */
+  /** bot, user (the visitor), agent or integration */
   author: string;
   agentId: string | null;
   text: string;
   createdAt: number;
+  /** the API token that posted it (integration messages; migration 0023) */
+  tokenId: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AgentSessionsTable {

@@ -53,7 +53,7 @@ export const InboxUsersBody = Type.Object({
   lastSeenAt: DateRange,
   createdAt: DateRange,
   userInteracted: Type.Optional(Type.Boolean()),
-  lastMessageBy: Type.Optional(Type.Array(Type.Enum([...MESSAGE_AUTHORS]), { maxItems: 3 })),
+  lastMessageBy: Type.Optional(Type.Array(Type.Enum([...MESSAGE_AUTHORS]), { maxItems: MESSAGE_AUTHORS.length })),
   isLiveChatActive: Type.Optional(Type.Boolean()),
   hasOrdered: Type.Optional(Type.Object({ status: Type.Optional(Type.Boolean()), lastAt: Type.Optional(Type.String()) })),
   isContact: Type.Optional(Type.Boolean({ description: 'true: only contacts with an email or phone, or imported' })),

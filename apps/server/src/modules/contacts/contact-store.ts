@@ -418,7 +418,7 @@ export class ContactStore {
       const now = change.afterId ? (after.get(change.afterId) ?? null) : null;
       const subject = now ?? change.before;
       if (!subject) continue;
-      await this.recordEvents(subject, contactChangeEvents(change.before, now, this.#watched), { deleted: now === null });
+      await this.recordEvents(subject, contactChangeEvents(change.before, now, this.#watched, this.now), { deleted: now === null });
     }
   }
 

@@ -195,8 +195,8 @@ export async function recordedEvents(database: Database, accountId: string, type
     .orderBy('id')
     .execute();
   return rows.map((r) => {
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
     const payload = JSON.parse(r.payload) as {
+      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
       data: any;
       changes?: string[];
       changedFields?: Record<string, { previous: unknown; new: unknown }>;

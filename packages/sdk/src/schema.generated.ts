@@ -2281,6 +2281,14 @@ export interface operations {
                     };
                     /** @description true: only contacts with an email or phone, or imported */
                     isContact?: boolean;
+                    /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                    attributes?: {
+                        key: string;
+                        /** @enum {unknown} */
+                        op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                        /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                        value?: unknown;
+                    }[];
                     /** @default 1 */
                     page?: number;
                     /** @default 20 */
@@ -5051,6 +5059,14 @@ export interface operations {
                     };
                     /** @description true: only contacts with an email or phone, or imported */
                     isContact?: boolean;
+                    /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                    attributes?: {
+                        key: string;
+                        /** @enum {unknown} */
+                        op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                        /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                        value?: unknown;
+                    }[];
                     /** @default 1 */
                     page?: number;
                     /** @default 20 */
@@ -5240,6 +5256,14 @@ export interface operations {
                             };
                             /** @description true: only contacts with an email or phone, or imported */
                             isContact?: boolean;
+                            /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                            attributes?: {
+                                key: string;
+                                /** @enum {unknown} */
+                                op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                                /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                                value?: unknown;
+                            }[];
                         };
                     };
                 };
@@ -5433,6 +5457,14 @@ export interface operations {
                     };
                     /** @description true: only contacts with an email or phone, or imported */
                     isContact?: boolean;
+                    /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                    attributes?: {
+                        key: string;
+                        /** @enum {unknown} */
+                        op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                        /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                        value?: unknown;
+                    }[];
                 };
             };
         };

@@ -14,9 +14,10 @@ import * as m0012 from './migrations/0012-import-journal.js';
 import * as m0013 from './migrations/0013-token-creator.js';
 import * as m0014 from './migrations/0014-contact-version.js';
 import * as m0023 from './migrations/0023-integration-messages.js';
+import * as m0024 from './migrations/0024-contact-fields.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
-const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-leads': m0002,
   '0003-webhooks': m0003,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013-token-creator': m0013,
   '0014-contact-version': m0014,
   '0023-integration-messages': m0023,
+  '0024-contact-fields': m0024,
 };
 
 export interface MigrationReport {

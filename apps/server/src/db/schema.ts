@@ -291,6 +291,19 @@ export interface ImportJournalTable {
   createdAt: number;
 }
 
+/** The typed index of contacts' attributes (source 'a') and scalar metadata ('m'); migration 0024. */
+export interface ContactFieldsTable {
+  accountId: string;
+  contactId: string;
+  source: string;
+  key: string;
+  /** the first 200 characters of valueLower (indexed) */
+  valueKey: string;
+  valueLower: string;
+  num: number | null;
+  time: number | null;
+}
+
 export interface DB {
   accounts: AccountsTable;
   bots: BotsTable;
@@ -299,6 +312,7 @@ export interface DB {
   contacts: ContactsTable;
   contactTags: ContactTagsTable;
   contactNotes: ContactNotesTable;
+  contactFields: ContactFieldsTable;
   segments: SegmentsTable;
   segmentMembers: SegmentMembersTable;
   retiredLeadIds: RetiredLeadIdsTable;

@@ -22,6 +22,7 @@ import { createAccount } from '../apps/server/src/modules/accounts/accounts.serv
 import { createAgent } from '../apps/server/src/modules/agents/agents.service.js';
 import { createBot } from '../apps/server/src/modules/bots/bots.service.js';
 import { CHAT_STATUSES, LEAD_STATUSES } from '../apps/server/src/modules/contacts/contact.js';
+import { attributeFieldRows } from '../apps/server/src/modules/contacts/contact-fields.js';
 import { createSegment } from '../apps/server/src/modules/segments/segments.service.js';
 import { type BulkWriter, postgresBulkWriter, type Row, sqliteBulkWriter } from './lib/bulk.js';
 import { fmix32, hex8, int, pick, prng, type Rand, weighted } from './lib/prng.js';
@@ -263,7 +264,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
   const accountId = account.customerId;
   const writer: BulkWriter =
     target.dialect === 'sqlite' ? sqliteBulkWriter(target.sqliteFile as string) : await postgresBulkWriter(target.databaseUrl as string);
-  await writer.dropSecondaryIndexes(['contacts', 'contact_tags', 'contact_notes', 'segment_members', 'messages']);
+  await writer.dropSecondaryIndexes(['contacts', 'contact_tags', 'contact_notes', 'segment_members', 'contact_fields', 'messages']);
 
   const botOf = weighted(
     bots.map((_, i) => i),
@@ -307,6 +308,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
   for (let start = 0; start < total; start += CHUNK) {
     const contactRows: Row[] = [];
     const tagRows: Row[] = [];
+    const fieldRows: Row[] = [];
     const noteRows: Row[] = [];
     const memberRows: Row[] = [];
     const messageRows: Row[] = [];
@@ -334,6 +336,9 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
         rand() < 0.35
           ? Array.from({ length: int(rand, 1, 3) }, () => ({ key: pick(rand, ATTRIBUTE_KEYS), value: pick(rand, ATTRIBUTE_VALUES) }))
           : [];
+      const uniqueAttributes = [...new Map(attributes.map((a) => [a.key, a])).values()];
+      // The typed index the contact store keeps beside the attributes (contact_fields).
+      for (const f of attributeFieldRows(accountId, id, uniqueAttributes)) fieldRows.push(f as unknown as Row);
       const hasOrdered = rand() < 0.03;
       const uuid = chat ? uuidOf(rand, i, salt) : null;
       const row: Selectable<ContactsTable> = {
@@ -363,7 +368,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
         isImported: imported ? 1 : 0,
         isLead,
         isContact: email || phoneNumber || imported ? 1 : 0,
-        attributes: JSON.stringify([...new Map(attributes.map((a) => [a.key, a])).values()]),
+        attributes: JSON.stringify(uniqueAttributes),
         lastMessageAt,
         lastMessageBy: lastMessageAt ? authorOf(rand) : null,
         lastMessageText: lastMessageAt ? pick(rand, MESSAGES) : null,
@@ -413,6 +418,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
             contactId: id,
             author,
             agentId: author === 'agent' ? (row.agentId ?? agents[0] ?? null) : null,
+            tokenId: null,
             text: last ? row.lastMessageText : pick(rand, MESSAGES),
             createdAt: last ? lastMessageAt : createdAt + Math.floor(((n + 1) * (lastMessageAt - createdAt)) / (earlier + 2)),
           };
@@ -455,6 +461,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
     await writer.insert('contact_tags', tagRows);
     await writer.insert('contact_notes', noteRows);
     await writer.insert('segment_members', memberRows);
+    await writer.insert('contact_fields', fieldRows);
     await writer.insert('messages', messageRows);
     counts.tags += tagRows.length;
     counts.segmentMembers += memberRows.length;

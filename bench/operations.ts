@@ -63,6 +63,23 @@ export function inboxFilters(m: Manifest): [string, string, Record<string, unkno
     ['users-tag+status', 'common tag + status', { tags: [common], status: ['OPEN'] }],
     ['users-segment+range', 'segment + createdAt month', { segments: [segment], createdAt: m.dateRange }],
     ['users-search+tag', 'searchText + common tag', { searchText: m.search.text, tags: [common] }],
+    ['users-attr-eq', 'attribute plan = "pro"', { attributes: [{ key: 'plan', op: 'eq', value: 'pro' }] }],
+    ['users-attr-exists', 'attribute team_size exists', { attributes: [{ key: 'team_size', op: 'exists' }] }],
+    [
+      'users-attr-contains',
+      'attribute utm_campaign contains "sale"',
+      { attributes: [{ key: 'utm_campaign', op: 'contains', value: 'sale' }] },
+    ],
+    [
+      'users-attr-gt',
+      'attribute budget > 1000 (no numeric values: nothing matches)',
+      { attributes: [{ key: 'budget', op: 'gt', value: 1000 }] },
+    ],
+    [
+      'users-attr+tag',
+      'attribute plan = "enterprise" + common tag',
+      { attributes: [{ key: 'plan', op: 'eq', value: 'enterprise' }], tags: [common] },
+    ],
     ['users-agent+status+contacts', 'agent + status + isContact', { _agentAssigned: [agent], status: ['OPEN', 'CLOSED'], isContact: true }],
   ];
 }

@@ -92,7 +92,7 @@
   .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f6f7fb; }
   .msg { max-width: 80%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
   .msg.user { align-self: flex-end; background: var(--c); color: var(--t); border-bottom-right-radius: 4px; }
-  .msg.bot, .msg.agent { align-self: flex-start; background: #fff; border: 1px solid #e1e4ec; border-bottom-left-radius: 4px; }
+  .msg.bot, .msg.agent, .msg.integration { align-self: flex-start; background: #fff; border: 1px solid #e1e4ec; border-bottom-left-radius: 4px; }
   .msg .who { display: flex; gap: 8px; justify-content: space-between; font-size: 12px; color: #4a5266; margin-bottom: 2px; }
   .msg.user .who { color: inherit; opacity: .9; }
   .msg a { color: inherit; text-decoration: underline; }
@@ -185,7 +185,8 @@
     const who = document.createElement('span');
     who.className = 'who';
     const name = document.createElement('span');
-    name.textContent = message.by === 'agent' ? message.agentName || T.agent : T[{ user: 'you', bot: 'bot' }[message.by]] || message.by;
+    name.textContent =
+      message.by === 'agent' ? message.agentName || T.agent : T[{ user: 'you', bot: 'bot', integration: 'bot' }[message.by]] || message.by;
     const time = document.createElement('time');
     const at = new Date(message.createdAt);
     time.dateTime = message.createdAt;

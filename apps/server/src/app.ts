@@ -271,7 +271,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (integrations) => {
       await integrations.register(botPenguinSurface, { db, limiter: limiters.inbox, failures: limiters.authFailures });
       await integrations.register(integrationsRoutes, { db, allowPrivateTargets: config.webhooks.allowPrivateTargets });
-      await integrations.register(customAppRoutes, { db });
+      await integrations.register(customAppRoutes, { db, bus });
     },
     { prefix: '/integrations' },
   );

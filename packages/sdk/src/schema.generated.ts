@@ -936,6 +936,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations/custom-app/update-user-attributes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Merge attributes into the contact an email, WhatsApp number or uuid names (n8n "Update Contact Attributes")
+         * @description Existing keys are updated, others kept. Several matching contacts: the most recently active one is updated; `matched` says how many matched (up to 100).
+         */
+        put: operations["updateUserAttributes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/custom-app/send-message-to-plugin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post a message into a contact's conversation on the bot (n8n "Send Session Message")
+         * @description The message is stored with the author `integration` and the id of the token that sent it, shown live in the widget, and sent as `message.created`. Several matching chats: the most recently active one.
+         */
+        post: operations["sendMessageToPlugin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1974,7 +2014,8 @@ export interface operations {
                             lastMessage: {
                                 /** Format: date-time */
                                 at: string;
-                                by: "bot" | "user" | "agent";
+                                /** @enum {unknown} */
+                                by: "bot" | "user" | "agent" | "integration";
                                 text: string;
                             } | null;
                             lastSeenAt: string | null;
@@ -2340,7 +2381,7 @@ export interface operations {
                         endsAt?: string;
                     };
                     userInteracted?: boolean;
-                    lastMessageBy?: ("bot" | "user" | "agent")[];
+                    lastMessageBy?: ("bot" | "user" | "agent" | "integration")[];
                     isLiveChatActive?: boolean;
                     hasOrdered?: {
                         status?: boolean;
@@ -2358,6 +2399,14 @@ export interface operations {
                      * @enum {unknown}
                      */
                     sortOrder?: "desc" | "asc";
+                    /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                    attributes?: {
+                        key: string;
+                        /** @enum {unknown} */
+                        op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                        /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                        value?: unknown;
+                    }[];
                     /** @default 1 */
                     page?: number;
                     /** @default 20 */
@@ -2422,7 +2471,8 @@ export interface operations {
                             lastMessage: {
                                 /** Format: date-time */
                                 at: string;
-                                by: "bot" | "user" | "agent";
+                                /** @enum {unknown} */
+                                by: "bot" | "user" | "agent" | "integration";
                                 text: string;
                             } | null;
                             lastSeenAt: string | null;
@@ -2791,7 +2841,8 @@ export interface operations {
                             lastMessage: {
                                 /** Format: date-time */
                                 at: string;
-                                by: "bot" | "user" | "agent";
+                                /** @enum {unknown} */
+                                by: "bot" | "user" | "agent" | "integration";
                                 text: string;
                             } | null;
                             lastSeenAt: string | null;
@@ -3046,7 +3097,8 @@ export interface operations {
                             lastMessage: {
                                 /** Format: date-time */
                                 at: string;
-                                by: "bot" | "user" | "agent";
+                                /** @enum {unknown} */
+                                by: "bot" | "user" | "agent" | "integration";
                                 text: string;
                             } | null;
                             lastSeenAt: string | null;
@@ -3198,7 +3250,8 @@ export interface operations {
                             lastMessage: {
                                 /** Format: date-time */
                                 at: string;
-                                by: "bot" | "user" | "agent";
+                                /** @enum {unknown} */
+                                by: "bot" | "user" | "agent" | "integration";
                                 text: string;
                             } | null;
                             lastSeenAt: string | null;
@@ -5277,7 +5330,7 @@ export interface operations {
                         endsAt?: string;
                     };
                     userInteracted?: boolean;
-                    lastMessageBy?: ("bot" | "user" | "agent")[];
+                    lastMessageBy?: ("bot" | "user" | "agent" | "integration")[];
                     isLiveChatActive?: boolean;
                     hasOrdered?: {
                         status?: boolean;
@@ -5295,6 +5348,14 @@ export interface operations {
                      * @enum {unknown}
                      */
                     sortOrder?: "desc" | "asc";
+                    /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                    attributes?: {
+                        key: string;
+                        /** @enum {unknown} */
+                        op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                        /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                        value?: unknown;
+                    }[];
                     /** @default 1 */
                     page?: number;
                     /** @default 20 */
@@ -5478,7 +5539,7 @@ export interface operations {
                                 endsAt?: string;
                             };
                             userInteracted?: boolean;
-                            lastMessageBy?: ("bot" | "user" | "agent")[];
+                            lastMessageBy?: ("bot" | "user" | "agent" | "integration")[];
                             isLiveChatActive?: boolean;
                             hasOrdered?: {
                                 status?: boolean;
@@ -5496,6 +5557,14 @@ export interface operations {
                              * @enum {unknown}
                              */
                             sortOrder?: "desc" | "asc";
+                            /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                            attributes?: {
+                                key: string;
+                                /** @enum {unknown} */
+                                op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                                /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                                value?: unknown;
+                            }[];
                         };
                     };
                 };
@@ -5683,7 +5752,7 @@ export interface operations {
                         endsAt?: string;
                     };
                     userInteracted?: boolean;
-                    lastMessageBy?: ("bot" | "user" | "agent")[];
+                    lastMessageBy?: ("bot" | "user" | "agent" | "integration")[];
                     isLiveChatActive?: boolean;
                     hasOrdered?: {
                         status?: boolean;
@@ -5701,6 +5770,14 @@ export interface operations {
                      * @enum {unknown}
                      */
                     sortOrder?: "desc" | "asc";
+                    /** @description leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold */
+                    attributes?: {
+                        key: string;
+                        /** @enum {unknown} */
+                        op: "eq" | "neq" | "contains" | "exists" | "notExists" | "gt" | "gte" | "lt" | "lte";
+                        /** @description eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it. */
+                        value?: unknown;
+                    }[];
                 };
             };
         };
@@ -5929,7 +6006,8 @@ export interface operations {
                             lastMessage: {
                                 /** Format: date-time */
                                 at: string;
-                                by: "bot" | "user" | "agent";
+                                /** @enum {unknown} */
+                                by: "bot" | "user" | "agent" | "integration";
                                 text: string;
                             } | null;
                             lastSeenAt: string | null;
@@ -6085,7 +6163,8 @@ export interface operations {
                                 lastMessage: {
                                     /** Format: date-time */
                                     at: string;
-                                    by: "bot" | "user" | "agent";
+                                    /** @enum {unknown} */
+                                    by: "bot" | "user" | "agent" | "integration";
                                     text: string;
                                 } | null;
                                 lastSeenAt: string | null;
@@ -8487,9 +8566,14 @@ export interface operations {
                             messages: {
                                 id: string;
                                 chatId: string;
-                                /** @enum {unknown} */
-                                by: "bot" | "user" | "agent";
+                                /**
+                                 * @description integration: posted by an API integration (tokenId says which token)
+                                 * @enum {unknown}
+                                 */
+                                by: "bot" | "user" | "agent" | "integration";
                                 agentId: string | null;
+                                /** @description integration messages: the id of the API token that posted it */
+                                tokenId?: string;
                                 text: string;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -8639,9 +8723,14 @@ export interface operations {
                         data: {
                             id: string;
                             chatId: string;
-                            /** @enum {unknown} */
-                            by: "bot" | "user" | "agent";
+                            /**
+                             * @description integration: posted by an API integration (tokenId says which token)
+                             * @enum {unknown}
+                             */
+                            by: "bot" | "user" | "agent" | "integration";
                             agentId: string | null;
+                            /** @description integration messages: the id of the API token that posted it */
+                            tokenId?: string;
                             text: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -9986,7 +10075,7 @@ export interface operations {
                 "application/json": {
                     /** @description http(s) URL the events are POSTed to */
                     url: string;
-                    events: ("lead.created" | "lead.updated" | "lead.deleted" | "contact.created" | "contact.updated" | "chat.status_changed" | "message.created" | "import.completed")[];
+                    events: ("lead.created" | "lead.updated" | "lead.deleted" | "contact.created" | "contact.updated" | "contact.deleted" | "chat.status_changed" | "message.created" | "import.completed")[];
                     enabled?: boolean;
                     description?: string | null;
                     botId?: string | null;
@@ -10297,7 +10386,7 @@ export interface operations {
                 "application/json": {
                     /** @description http(s) URL the events are POSTed to */
                     url?: string;
-                    events?: ("lead.created" | "lead.updated" | "lead.deleted" | "contact.created" | "contact.updated" | "chat.status_changed" | "message.created" | "import.completed")[];
+                    events?: ("lead.created" | "lead.updated" | "lead.deleted" | "contact.created" | "contact.updated" | "contact.deleted" | "chat.status_changed" | "message.created" | "import.completed")[];
                     enabled?: boolean;
                     description?: string | null;
                 };
@@ -11897,6 +11986,332 @@ export interface operations {
                             authenticated: boolean;
                             botId: string;
                             platform: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+        };
+    };
+    updateUserAttributes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description an email, a WhatsApp number with its country code (digits only) or a session uuid */
+                    search: string;
+                    attributes: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description Bot of the credential */
+                    botId: string;
+                    /** @enum {unknown} */
+                    platform?: "whatsapp" | "instagram" | "facebook" | "telegram" | "website" | "sms";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        code: number;
+                        data: {
+                            /** @description the contact updated */
+                            _id: string;
+                            /** @description how many contacts matched `search` (up to 100) */
+                            matched: number;
+                            /** @description false when every attribute already had its value */
+                            changed: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @example Bad request / invalid parameters */
+                        message: string;
+                        /** @example 400 */
+                        code: number;
+                        /**
+                         * @description One human-readable line per bad field
+                         * @example [
+                         *       "email: must be a valid email address"
+                         *     ]
+                         */
+                        data: string[];
+                    };
+                };
+            };
+        };
+    };
+    sendMessageToPlugin: {
+        parameters: {
+            query?: {
+                botId?: string;
+            };
+            header?: {
+                /** @description the bot (the n8n node sends it as a header) */
+                botid?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                    /** @description an email, a WhatsApp number with its country code (digits only) or a session uuid */
+                    search: string;
+                    /** @enum {unknown} */
+                    channel?: "whatsapp" | "instagram" | "facebook" | "telegram" | "website" | "sms";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        code: number;
+                        data: {
+                            messageId: string;
+                            /** @description the chat (inbox user) _id */
+                            chatId: string;
+                            /** @description how many chats of the bot matched `search` (up to 100) */
+                            matched: number;
+                            /** Format: date-time */
+                            createdAt: string;
                         };
                     };
                 };

@@ -9,9 +9,10 @@ const EVENTS: { type: WebhookEventType; when: string }[] = [
   { type: 'lead.updated', when: "a lead's fields change" },
   { type: 'lead.deleted', when: 'a lead is deleted or loses its email' },
   { type: 'contact.created', when: 'a chat or contact is created' },
-  { type: 'contact.updated', when: 'any field of a contact changes' },
+  { type: 'contact.updated', when: 'any field of a contact changes (with what changed)' },
+  { type: 'contact.deleted', when: 'a chat or contact is deleted, lead or not' },
   { type: 'chat.status_changed', when: 'a chat status changes' },
-  { type: 'message.created', when: 'a visitor, bot or agent sends a message' },
+  { type: 'message.created', when: 'a visitor, bot, agent or integration sends a message' },
   { type: 'import.completed', when: 'an import finishes' },
 ];
 const PAGE = 20;

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Migrator, sql } from 'kysely';
 import { openDatabase } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
-import { migrateToLatest } from './migrator.js';
+import { migrateToLatest, migrations } from './migrator.js';
 
 describe('migrations', () => {
   it('0002 gives every existing contact a lead id', async () => {
@@ -37,6 +37,8 @@ describe('migrations', () => {
         '0013-token-creator',
         '0014-contact-version',
         '0020-flow-states',
+        '0023-integration-messages',
+        '0024-contact-fields',
         '0027-first-sign-in',
         '0040-contact-updated-by',
         '0041-contacts-activity-order',
@@ -82,6 +84,35 @@ describe('migrations', () => {
       assert.ok(renamed - same > 1, 'a new name rewrites the search row');
       assert.equal(await found('alice'), 0);
       assert.equal(await found('marsh'), 1);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('0024 indexes the attributes and scalar metadata of existing contacts, typed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadbox-migrate-'));
+    const database = openDatabase({ databaseUrl: null, dataDir: dir });
+    try {
+      const { db } = database;
+      await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo('0023-integration-messages');
+      await sql`insert into accounts (id, name, created_at, updated_at) values ('a', 'A', 1, 1)`.execute(db);
+      await sql`insert into contacts (account_id, id, status, last_activity_at, created_at, updated_at, lead_id, attributes, metadata)
+        values ('a', 'c1', 'OPEN', 1, 1, 1, 'lead_1', ${'[{"key":"Plan","value":"Pro"},{"key":"seats","value":"12"},{"key":"renewal","value":"2026-01-15"}]'}, ${'{"beta":true,"nested":{"x":1}}'})`.execute(
+        db,
+      );
+      await migrateToLatest(db);
+      const rows = await db
+        .selectFrom('contactFields')
+        .select(['source', 'key', 'valueLower', 'num', 'time'])
+        .orderBy('source')
+        .orderBy('key')
+        .execute();
+      assert.deepEqual(rows, [
+        { source: 'a', key: 'Plan', valueLower: 'pro', num: null, time: null },
+        { source: 'a', key: 'renewal', valueLower: '2026-01-15', num: null, time: Date.parse('2026-01-15') },
+        { source: 'a', key: 'seats', valueLower: '12', num: 12, time: null },
+        { source: 'm', key: 'beta', valueLower: 'true', num: null, time: null },
+      ]);
     } finally {
       await database.close();
       rmSync(dir, { recursive: true, force: true });

@@ -14,12 +14,14 @@ import * as m0012 from './migrations/0012-import-journal.js';
 import * as m0013 from './migrations/0013-token-creator.js';
 import * as m0014 from './migrations/0014-contact-version.js';
 import * as m0020 from './migrations/0020-flow-states.js';
+import * as m0023 from './migrations/0023-integration-messages.js';
+import * as m0024 from './migrations/0024-contact-fields.js';
 import * as m0027 from './migrations/0027-first-sign-in.js';
 import * as m0040 from './migrations/0040-contact-updated-by.js';
 import * as m0041 from './migrations/0041-contacts-activity-order.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
-const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-leads': m0002,
   '0003-webhooks': m0003,
@@ -35,6 +37,8 @@ const migrations: Record<string, Migration> = {
   '0013-token-creator': m0013,
   '0014-contact-version': m0014,
   '0020-flow-states': m0020,
+  '0023-integration-messages': m0023,
+  '0024-contact-fields': m0024,
   '0027-first-sign-in': m0027,
   '0040-contact-updated-by': m0040,
   '0041-contacts-activity-order': m0041,

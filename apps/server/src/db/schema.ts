@@ -202,11 +202,13 @@ export interface MessagesTable {
   id: string;
   /** the chat (contact) the message belongs to */
   contactId: string;
-  /** bot, user (the visitor) or agent */
+  /** bot, user (the visitor), agent or integration */
   author: string;
   agentId: string | null;
   text: string;
   createdAt: number;
+  /** the API token that posted it (integration messages; migration 0023) */
+  tokenId: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Where a chat's lead-capture flow stands (written by the widget's conversation service only). */
@@ -317,6 +319,19 @@ export interface ImportJournalTable {
   createdAt: number;
 }
 
+/** The typed index of contacts' attributes (source 'a') and scalar metadata ('m'); migration 0024. */
+export interface ContactFieldsTable {
+  accountId: string;
+  contactId: string;
+  source: string;
+  key: string;
+  /** the first 200 characters of valueLower (indexed) */
+  valueKey: string;
+  valueLower: string;
+  num: number | null;
+  time: number | null;
+}
+
 export interface DB {
   accounts: AccountsTable;
   bots: BotsTable;
@@ -325,6 +340,7 @@ export interface DB {
   contacts: ContactsTable;
   contactTags: ContactTagsTable;
   contactNotes: ContactNotesTable;
+  contactFields: ContactFieldsTable;
   segments: SegmentsTable;
   segmentMembers: SegmentMembersTable;
   retiredLeadIds: RetiredLeadIdsTable;

@@ -26,6 +26,9 @@ export const BODY_LIMITS: Record<string, number> = {
   'POST /integrations/custom-app/fetch-subscribed-webhooks': 16 * KB,
   'POST /integrations/custom-app/general-authentication': 16 * KB,
   'POST /integrations/custom-app/subscribe-trigger-event': 16 * KB,
+  // 50 attributes of up to 1,000 characters; a message of 4,000.
+  'PUT /integrations/custom-app/update-user-attributes': 128 * KB,
+  'POST /integrations/custom-app/send-message-to-plugin': 32 * KB,
   'POST /widget/v1/session': 16 * KB,
   'PUT /api/v1/bots/:botId/appearance': 16 * KB,
   // A message of 4,000 characters, escaped.

@@ -195,8 +195,12 @@ export async function recordedEvents(database: Database, accountId: string, type
     .orderBy('id')
     .execute();
   return rows.map((r) => {
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-    const payload = JSON.parse(r.payload) as { data: any; changes?: string[] };
-    return { type: r.type, data: payload.data, changes: payload.changes };
+    const payload = JSON.parse(r.payload) as {
+      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+      data: any;
+      changes?: string[];
+      changedFields?: Record<string, { previous: unknown; new: unknown }>;
+    };
+    return { type: r.type, data: payload.data, changes: payload.changes, changedFields: payload.changedFields };
   });
 }

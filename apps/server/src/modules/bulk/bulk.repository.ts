@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { createdIn, isPostgres } from '../../db/dialect.js';
 import type { DB } from '../../db/schema.js';
+import { planAttributeConditions } from '../contacts/attribute-filter.js';
 import type { ContactRow } from '../contacts/contacts.repository.js';
 import { type ContactFilter, contactFilterConditions, DRIVE_AT_MOST, type FilterPlan } from '../contacts/contacts-search.repository.js';
 
@@ -36,6 +37,7 @@ async function planFor(db: Db, accountId: string, target: { filter: ContactFilte
   return {
     tags: (await few('contactTags', 'tag', f.tags)) ? 'drive' : 'probe',
     segments: (await few('segmentMembers', 'segmentId', f.segmentIds)) ? 'drive' : 'probe',
+    attributes: f.attributes?.length ? await planAttributeConditions(db, accountId, f.attributes) : undefined,
     accountId,
   };
 }

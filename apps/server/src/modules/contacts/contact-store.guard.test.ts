@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 
 const SRC = path.resolve(import.meta.dirname, '../..');
 const STORE = path.join('modules', 'contacts', 'contact-store.ts');
-const TABLES = ['contacts', 'contactTags', 'contactNotes', 'segmentMembers'];
-const SQL_TABLES = ['contacts', 'contact_tags', 'contact_notes', 'segment_members'];
+const TABLES = ['contacts', 'contactTags', 'contactNotes', 'segmentMembers', 'contactFields'];
+const SQL_TABLES = ['contacts', 'contact_tags', 'contact_notes', 'segment_members', 'contact_fields'];
 
 const kysely = new RegExp(
   String.raw`\.(insertInto|updateTable|deleteFrom|mergeInto|replaceInto)\(\s*['"\`](${TABLES.join('|')})(\s+as\s+\w+)?['"\`]`,
@@ -54,7 +54,7 @@ describe('contact store guard', () => {
     );
   });
 
-  it('no file outside modules/contacts/contact-store.ts writes contacts, contact_tags, contact_notes or segment_members', () => {
+  it('no file outside modules/contacts/contact-store.ts writes contacts, contact_tags, contact_notes, segment_members or contact_fields', () => {
     const writes = sources(SRC)
       .filter((file) => path.relative(SRC, file) !== STORE)
       .flatMap((file) => contactWrites(path.relative(SRC, file), readFileSync(file, 'utf8')));

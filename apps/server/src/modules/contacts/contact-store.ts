@@ -28,6 +28,7 @@ import {
   type MessageAuthor,
   type Phone,
 } from './contact.js';
+import { attributeFieldRows, type FieldRow, type FieldSource, metadataFieldRows } from './contact-fields.js';
 import { chunks, findContactRows, hydrate, relationColumns, toContactWithRelations } from './contacts.repository.js';
 
 /**
@@ -153,6 +154,7 @@ export class ContactStore {
     const tags: { accountId: string; contactId: string; tag: string; createdAt: number }[] = [];
     const notes: NoteRow[] = [];
     const segments: { accountId: string; segmentId: string; contactId: string; createdAt: number }[] = [];
+    const fields: FieldRow[] = [];
     // 10,000 contacts of an import take a tenth of a second or more to prepare: in turns.
     await forEachInTurns(contacts.length, (k) => {
       const input = contacts[k] as NewContact;
@@ -178,6 +180,7 @@ export class ContactStore {
       for (const n of inputNotes) notes.push(this.#noteRow(id, n));
       for (const [i, segmentId] of [...new Set(input.segmentIds ?? [])].entries())
         segments.push({ accountId: this.accountId, segmentId, contactId: id, createdAt: this.now + i });
+      fields.push(...attributeFieldRows(this.accountId, id, attributes), ...metadataFieldRows(this.accountId, id, input.metadata ?? {}));
     });
     for (const part of chunks(rows, 100)) await this.#db.insertInto('contacts').values(part).execute();
     for (const part of chunks(tags, 1000))
@@ -188,6 +191,7 @@ export class ContactStore {
         .execute();
     for (const part of chunks(notes, 100)) await this.#db.insertInto('contactNotes').values(part).execute();
     for (const part of chunks(segments, 1000)) await this.#db.insertInto('segmentMembers').values(part).execute();
+    for (const part of chunks(fields, 100)) await this.#db.insertInto('contactFields').values(part).execute();
     const ids = rows.map((r) => r.id);
     this.#forgetLists(rows.map((r) => r.botId ?? null));
     if (options.events !== false) await this.#recordChanges(ids.map((id) => ({ before: null, afterId: id })));
@@ -254,7 +258,7 @@ export class ContactStore {
         .values(part.map((c) => ({ accountId, leadId: c.leadId, retiredAt: this.now })))
         .onConflict((oc) => oc.doNothing())
         .execute();
-      for (const table of ['contactTags', 'contactNotes', 'segmentMembers', 'messages'] as const) {
+      for (const table of ['contactTags', 'contactNotes', 'segmentMembers', 'contactFields', 'messages'] as const) {
         await this.#db.deleteFrom(table).where('accountId', '=', accountId).where('contactId', 'in', ids).execute();
       }
       await this.#db.deleteFrom('contacts').where('accountId', '=', accountId).where('id', 'in', ids).execute();
@@ -373,9 +377,24 @@ export class ContactStore {
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
+    if (patch.attributes !== undefined)
+      await this.#replaceFields(current.id, 'a', attributeFieldRows(accountId, current.id, JSON.parse(next.attributes)));
+    if (patch.metadata !== undefined)
+      await this.#replaceFields(current.id, 'm', metadataFieldRows(accountId, current.id, JSON.parse(next.metadata)));
     // The chat may have moved in, out of or within a chat list: deep-page checkpoints are stale.
     if (patch.lastActivityAt !== undefined || patch.isLead !== undefined) this.#forgetLists([current.botId]);
     return true;
+  }
+
+  /** The typed index rows of one source (attributes or metadata) follow the contact's JSON column. */
+  async #replaceFields(contactId: string, source: FieldSource, rows: FieldRow[]): Promise<void> {
+    await this.#db
+      .deleteFrom('contactFields')
+      .where('accountId', '=', this.accountId)
+      .where('contactId', '=', contactId)
+      .where('source', '=', source)
+      .execute();
+    for (const part of chunks(rows, 100)) await this.#db.insertInto('contactFields').values(part).execute();
   }
 
   #noteRow(contactId: string, n: { title: string; description: string }): NoteRow {
@@ -430,7 +449,7 @@ export class ContactStore {
       const now = change.afterId ? (after.get(change.afterId) ?? null) : null;
       const subject = now ?? change.before;
       if (!subject) continue;
-      await this.recordEvents(subject, contactChangeEvents(change.before, now, this.#watched), { deleted: now === null });
+      await this.recordEvents(subject, contactChangeEvents(change.before, now, this.#watched, this.now), { deleted: now === null });
     }
   }
 

@@ -2,7 +2,8 @@
 export const CHAT_STATUSES = ['OPEN', 'INPROGRESS', 'REVIEW', 'ONHOLD', 'DEPENDANCY', 'CLOSED'] as const;
 export type ChatStatus = (typeof CHAT_STATUSES)[number];
 
-export const MESSAGE_AUTHORS = ['bot', 'user', 'agent'] as const;
+/** `integration`: posted through the API by an integration (the n8n node's session message), not by a person. */
+export const MESSAGE_AUTHORS = ['bot', 'user', 'agent', 'integration'] as const;
 export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
 
 /** Size limits: stated in docs/botpenguin-api.md, enforced by the schemas and the services. */

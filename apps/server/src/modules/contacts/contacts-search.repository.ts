@@ -1,6 +1,7 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
+import { type AttributeCondition, attributeCondition, planAttributeConditions } from './attribute-filter.js';
 import type { ContactRow } from './contacts.repository.js';
 
 /** Every constraint is optional; a list constraint matches any of its values. */
@@ -21,6 +22,8 @@ export interface ContactFilter {
   isLiveChatActive?: boolean;
   hasOrdered?: boolean;
   contactsOnly?: boolean;
+  /** custom attributes (and PollyBot metadata): every condition must hold */
+  attributes?: AttributeCondition[];
 }
 
 type Eb = ExpressionBuilder<DB, 'contacts'>;
@@ -67,6 +70,8 @@ export function textSearchCondition(
 export interface FilterPlan {
   tags: 'probe' | 'drive';
   segments: 'probe' | 'drive';
+  /** per attribute condition: true to drive it from the contact_fields index (few matches) */
+  attributes?: boolean[];
   /** the account, for the drive subqueries (uncorrelated on purpose: a subquery that refers to
    * the outer row runs once per contact) */
   accountId?: string;
@@ -157,6 +162,8 @@ export function contactFilterConditions(
   range('lastSeenAt', f.lastSeenAt);
   range('createdAt', f.createdAt);
   if (f.contactsOnly) where.push(eb('isContact', '=', 1));
+  for (const [i, c] of (f.attributes ?? []).entries())
+    where.push(attributeCondition(eb, c, { drive: plan.attributes?.[i] ?? false, accountId: plan.accountId }));
   return where;
 }
 
@@ -201,7 +208,8 @@ async function choosePlan(db: Kysely<DB>, accountId: string, f: ContactFilter): 
           .executeTakeFirst(),
       )
     : false;
-  return { tags: tags ? 'drive' : 'probe', segments: segments ? 'drive' : 'probe', accountId };
+  const attributes = f.attributes?.length ? await planAttributeConditions(db, accountId, f.attributes) : undefined;
+  return { tags: tags ? 'drive' : 'probe', segments: segments ? 'drive' : 'probe', attributes, accountId };
 }
 
 /** How a listing is ordered: by creation (contacts_created_idx) or last activity (contacts_activity_idx), then id. */
@@ -222,7 +230,7 @@ export async function searchContactRows(
   const postgres = isPostgres(db);
   // With a driven (small) set, SQLite would still walk the creation-time index to skip a sort;
   // a unary + takes that index out of the ORDER BY so the few driven rows are sorted instead.
-  const driven = !postgres && (plan.tags === 'drive' || plan.segments === 'drive');
+  const driven = !postgres && (plan.tags === 'drive' || plan.segments === 'drive' || Boolean(plan.attributes?.some((d) => d)));
   return db
     .selectFrom('contacts')
     .selectAll()

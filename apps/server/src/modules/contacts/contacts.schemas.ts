@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { PATTERNS } from '../../lib/patterns.js';
 import { AttributeInput, ChatStatusSchema, ObjectIdString, TagsInput } from '../chats/chats.schemas.js';
+import { ATTRIBUTE_OPS, MAX_ATTRIBUTE_CONDITIONS } from './attribute-filter.js';
 import { CHAT_STATUSES, LIMITS, MESSAGE_AUTHORS } from './contact.js';
 
 /** The filter keys `applicableFilters` may name: the body fields that are filters. */
@@ -22,6 +23,7 @@ export const INBOX_FILTER_KEYS = [
   'lastMessageBy',
   'isLiveChatActive',
   'hasOrdered',
+  'attributes',
 ] as const;
 export type InboxFilterKey = (typeof INBOX_FILTER_KEYS)[number];
 
@@ -60,7 +62,7 @@ export const InboxUsersBody = Type.Object({
   lastSeenAt: DateRange,
   createdAt: DateRange,
   userInteracted: Type.Optional(Type.Boolean()),
-  lastMessageBy: Type.Optional(Type.Array(Type.Enum([...MESSAGE_AUTHORS]), { maxItems: 3 })),
+  lastMessageBy: Type.Optional(Type.Array(Type.Enum([...MESSAGE_AUTHORS]), { maxItems: MESSAGE_AUTHORS.length })),
   isLiveChatActive: Type.Optional(Type.Boolean()),
   hasOrdered: Type.Optional(Type.Object({ status: Type.Optional(Type.Boolean()), lastAt: Type.Optional(Type.String()) })),
   isContact: Type.Optional(Type.Boolean({ description: 'true: only contacts with an email or phone, or imported' })),
@@ -70,6 +72,25 @@ export const InboxUsersBody = Type.Object({
     }),
   ),
   sortOrder: Type.Optional(Type.Enum(['desc', 'asc'], { description: 'leadbox: newest first (the default) or oldest first' })),
+  attributes: Type.Optional(
+    Type.Array(
+      Type.Object({
+        key: Type.String({ minLength: 1, maxLength: LIMITS.attributeKeyLength }),
+        op: Type.Enum([...ATTRIBUTE_OPS]),
+        value: Type.Optional(
+          Type.Unknown({
+            description:
+              'eq/neq: string, number or boolean; contains: string; exists/notExists: none; gt/gte/lt/lte: number or ISO-8601 date. Another type is a 400 naming it.',
+          }),
+        ),
+      }),
+      {
+        maxItems: MAX_ATTRIBUTE_CONDITIONS,
+        description:
+          "leadbox's own filter (applied when `attributes` is in applicableFilters): custom attributes, every condition must hold",
+      },
+    ),
+  ),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxPageSize, default: LIMITS.pageSize })),
   isExport: Type.Optional(Type.String({ description: 'Accepted for compatibility; only "none" is meaningful' })),

@@ -1,5 +1,6 @@
 import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { parseIsoToMs } from '../../lib/time.js';
+import { parseAttributeConditions } from './attribute-filter.js';
 import { INBOX_FILTER_KEYS, type InboxFilterKey, type InboxUsersBody } from './contacts.schemas.js';
 import type { ContactFilter } from './contacts-search.repository.js';
 
@@ -60,6 +61,7 @@ export function toContactFilter(body: InboxUsersBody): ContactFilter {
     isLiveChatActive: on('isLiveChatActive') ? body.isLiveChatActive : undefined,
     hasOrdered: on('hasOrdered') ? body.hasOrdered?.status : undefined,
     contactsOnly: body.isContact === true,
+    attributes: on('attributes') && body.attributes?.length ? parseAttributeConditions(body.attributes, 'attributes') : undefined,
   };
   if (issues.length > 0) throw AppError.validation(issues);
   return filter;

@@ -144,6 +144,9 @@ describeEachDialect('POST /inbox/users', (ctx) => {
     },
     isLiveChatActive: pairWith((id) => put(id, { isLiveChatActive: true }), { isLiveChatActive: true }),
     hasOrdered: pairWith((id) => setRow(id, { hasOrdered: 1, lastOrderedAt: Date.now() }), { hasOrdered: { status: true, lastAt: '' } }),
+    attributes: pairWith((id) => put(id, { profile: { userDetails: { attributes: [{ key: 'plan', value: 'Pro' }] } } }), {
+      attributes: [{ key: 'plan', op: 'eq', value: 'pro' }],
+    }),
   };
 
   for (const key of INBOX_FILTER_KEYS) {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
+import { type AttributeCondition, attributeCondition, planAttributeConditions } from '../contacts/attribute-filter.js';
 import type { ContactRow } from '../contacts/contacts.repository.js';
 import { textSearchCondition } from '../contacts/contacts-search.repository.js';
 
@@ -11,6 +12,10 @@ export interface LeadListQuery {
   status?: string;
   source?: string;
   search?: string;
+  /** `metadata.KEY=VALUE` conditions: every one must hold */
+  metadata?: AttributeCondition[];
+  /** per metadata condition: drive it from the index (few matches) */
+  driveMetadata?: boolean[];
   limit: number;
   offset: number;
 }
@@ -61,10 +66,16 @@ function leadQuery(db: Db, accountId: string, q: Omit<LeadListQuery, 'limit' | '
       .$if(q.source !== undefined, (qb) => qb.where('source', '=', q.source as string))
       // Name or email, through the trigram index like the inbox search.
       .$if(Boolean(q.search), (qb) => qb.where((eb) => textSearchCondition(eb, q.search as string, postgres, { phone: false })))
+      .$if(Boolean(q.metadata?.length), (qb) =>
+        qb.where((eb) =>
+          eb.and((q.metadata ?? []).map((c, i) => attributeCondition(eb, c, { drive: q.driveMetadata?.[i] ?? false, accountId }))),
+        ),
+      )
   );
 }
 
-export async function listLeadRows(db: Db, accountId: string, q: LeadListQuery): Promise<{ rows: ContactRow[]; total: number }> {
+export async function listLeadRows(db: Db, accountId: string, query: LeadListQuery): Promise<{ rows: ContactRow[]; total: number }> {
+  const q = query.metadata?.length ? { ...query, driveMetadata: await planAttributeConditions(db, accountId, query.metadata) } : query;
   const rows = await leadQuery(db, accountId, q)
     .selectAll()
     .orderBy('createdAt', 'desc')

@@ -9,6 +9,7 @@ import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { ErrorBody, errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
 import { LeadRecord, toLeadRecord } from '../../surfaces/pollybot/records.js';
+import { metadataConditions } from '../contacts/attribute-filter.js';
 import { ChatbotLeadParams, ChatbotParams, CreateLeadBody, LeadParams, ListLeadsQuery, UpdateLeadBody } from './leads.schemas.js';
 import { createLead, deleteLead, getLead, type LeadScope, listLeads, updateLead } from './leads.service.js';
 
@@ -93,12 +94,14 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = async 
       },
       async (request) => {
         const { page, limit, status, source, search } = request.query;
+        const metadata = metadataConditions(request.query as Record<string, unknown>);
         const { leads, total } = await listLeads(db, actorOf(request).accountId, scopeOf(request.params), {
           page,
           limit,
           status,
           source,
           search,
+          metadata,
         });
         const totalPages = Math.ceil(total / limit);
         return ok({

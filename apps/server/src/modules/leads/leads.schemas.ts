@@ -39,13 +39,24 @@ export const UpdateLeadBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const ListLeadsQuery = Type.Object({
-  page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'At most 100; more is a 400' }),
-  status: Type.Optional(LeadStatusSchema),
-  source: Type.Optional(Type.String({ maxLength: 200 })),
-  search: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive substring of name or email' })),
-});
+export const ListLeadsQuery = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'At most 100; more is a 400' }),
+    status: Type.Optional(LeadStatusSchema),
+    source: Type.Optional(Type.String({ maxLength: 200 })),
+    search: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive substring of name or email' })),
+  },
+  {
+    patternProperties: {
+      '^metadata\\.': Type.String({
+        maxLength: 1000,
+        description:
+          "leadbox's own filter: `metadata.KEY=VALUE` keeps leads whose metadata KEY equals VALUE (case-insensitive text; a JSON number or boolean compares as its text); several must all hold",
+      }),
+    },
+  },
+);
 
 export const LeadParams = Type.Object({ leadId: Type.String({ maxLength: 64 }) });
 export const ChatbotLeadParams = Type.Object({ chatbotId: Type.String({ maxLength: 64 }), leadId: Type.String({ maxLength: 64 }) });

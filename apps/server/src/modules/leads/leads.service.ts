@@ -7,6 +7,7 @@ import { newLeadId } from '../../lib/ids.js';
 import { type JsonObject, mergePatch } from '../../lib/merge-patch.js';
 import { isPlausiblePhone, splitPhone } from '../../lib/phone.js';
 import { requireBot } from '../bots/bots.service.js';
+import type { AttributeCondition } from '../contacts/attribute-filter.js';
 import type { Contact, LeadStatus } from '../contacts/contact.js';
 import { type ContactChange, ContactStore } from '../contacts/contact-store.js';
 import { hydrate } from '../contacts/contacts.repository.js';
@@ -160,7 +161,7 @@ export async function listLeads(
   db: Db,
   accountId: string,
   scope: LeadScope,
-  q: { page: number; limit: number; status?: string; source?: string; search?: string },
+  q: { page: number; limit: number; status?: string; source?: string; search?: string; metadata?: AttributeCondition[] },
 ): Promise<{ leads: Contact[]; total: number }> {
   await requireChatbot(db, accountId, scope);
   const { rows, total } = await repo.listLeadRows(db, accountId, {
@@ -168,6 +169,7 @@ export async function listLeads(
     status: q.status,
     source: q.source,
     search: q.search?.trim() || undefined,
+    metadata: q.metadata,
     limit: q.limit,
     offset: (q.page - 1) * q.limit,
   });

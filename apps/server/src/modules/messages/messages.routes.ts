@@ -7,6 +7,7 @@ import { actorOf } from '../../plugins/api-guard.js';
 import { openEventStream } from '../../plugins/sse.js';
 import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
 import { actingAgentOf, requireOwnerFor } from '../agents/permissions.js';
+import { MESSAGE_AUTHORS } from '../contacts/contact.js';
 import { addMessage, listMessages, MESSAGE_MAX_LENGTH, toMessageRecord } from './messages.service.js';
 
 const tags = ['Conversations'];
@@ -14,8 +15,9 @@ const Params = Type.Object({ chatId: Type.String({ maxLength: 24, description: '
 const Message = Type.Object({
   id: Type.String(),
   chatId: Type.String(),
-  by: Type.Enum(['bot', 'user', 'agent']),
+  by: Type.Enum([...MESSAGE_AUTHORS], { description: 'integration: posted by an API integration (tokenId says which token)' }),
   agentId: Type.Union([Type.String(), Type.Null()]),
+  tokenId: Type.Optional(Type.String({ description: 'integration messages: the id of the API token that posted it' })),
   text: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
 });

@@ -21,6 +21,8 @@ export function toMessageRecord(m: MessageRow) {
     chatId: m.contactId,
     by: m.author as MessageAuthor,
     agentId: m.agentId,
+    // Who posted an integration's message: the id of its API token (never the token itself).
+    ...(m.tokenId ? { tokenId: m.tokenId } : {}),
     text: m.text,
     createdAt: toIso(m.createdAt) as string,
   };
@@ -34,7 +36,7 @@ export async function addMessage(
   db: Db,
   accountId: string,
   chatId: string,
-  input: { by: MessageAuthor; text: string; agentId?: string | null },
+  input: { by: MessageAuthor; text: string; agentId?: string | null; tokenId?: string | null },
   now = Date.now(),
 ): Promise<MessageRow> {
   const text = input.text.trim();
@@ -54,6 +56,7 @@ export async function addMessage(
       agentId: input.agentId ?? null,
       text,
       createdAt: now,
+      tokenId: input.tokenId ?? null,
     };
     await trx.insertInto('messages').values(message).execute();
     const store = new ContactStore(trx, accountId, now);

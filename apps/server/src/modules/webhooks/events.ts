@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'lead.deleted',
   'contact.created',
   'contact.updated',
+  'contact.deleted',
   'chat.status_changed',
   'message.created',
   'import.completed',
@@ -26,6 +27,8 @@ export interface PendingEvent {
   data: unknown;
   /** on *.updated: the paths in `data` whose value changed */
   changes?: string[];
+  /** on *.updated: for each path in `changes`, its value before and after */
+  changedFields?: ChangedFields;
   /** events about one contact: its next event sequence (see nextSequence), which also orders the delivery */
   sequence?: number;
 }
@@ -90,6 +93,7 @@ export async function recordEvents(trx: Db, accountId: string, events: PendingEv
       platform: event.platform,
       data: event.data,
       ...(event.changes ? { changes: event.changes } : {}),
+      ...(event.changedFields ? { changedFields: event.changedFields } : {}),
       ...(event.sequence !== undefined ? { sequence: event.sequence } : {}),
     };
     await trx
@@ -140,32 +144,61 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   return keys.flatMap((k) => changedPaths(before[k], after[k], prefix ? `${prefix}.${k}` : k));
 }
 
+export type ChangedFields = Record<string, { previous: unknown; new: unknown }>;
+
+/** The value at a dot-separated path of a record (undefined when a part is missing). */
+function valueAt(record: unknown, path: string): unknown {
+  let value: unknown = record;
+  for (const key of path.split('.'))
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** `{path: {previous, new}}` for each changed path; a value that did not exist is null. */
+export function changedFieldsOf(before: unknown, after: unknown, paths: readonly string[]): ChangedFields {
+  const out: ChangedFields = {};
+  for (const path of paths) out[path] = { previous: valueAt(before, path) ?? null, new: valueAt(after, path) ?? null };
+  return out;
+}
+
 /**
  * The events a change of one contact means, from its state before and after (null: did not
- * exist / was deleted). A lead is a contact with an email.
+ * exist / was deleted). A lead is a contact with an email. An update whose record reads the same
+ * (a save of the same data, activity alone) means no *.updated event.
  */
-export function contactChangeEvents(before: Contact | null, after: Contact | null, watched: Set<EventType>): PendingEvent[] {
+export function contactChangeEvents(
+  before: Contact | null,
+  after: Contact | null,
+  watched: Set<EventType>,
+  now = Date.now(),
+): PendingEvent[] {
   const events: PendingEvent[] = [];
   const subject = after ?? before;
   if (!subject || watched.size === 0) return events;
-  const push = (type: EventType, data: unknown, changes?: string[]) => {
-    if (watched.has(type)) events.push({ type, botId: subject.botId, platform: subject.platform, data, ...(changes ? { changes } : {}) });
+  const push = (type: EventType, data: unknown, previous?: unknown) => {
+    if (!watched.has(type)) return;
+    const event: PendingEvent = { type, botId: subject.botId, platform: subject.platform, data };
+    if (previous !== undefined) {
+      const changes = changedPaths(previous, data);
+      if (changes.length === 0) return;
+      event.changes = changes;
+      event.changedFields = changedFieldsOf(previous, data, changes);
+    }
+    events.push(event);
   };
   const wasLead = Boolean(before?.email);
   const isLead = Boolean(after?.email);
+  const deletedAt = toIso(now);
   if (!before && after) push('contact.created', toInboxUser(after));
   if (before && after) {
     const user = toInboxUser(after);
-    const changes = changedPaths(toInboxUser(before), user);
-    if (changes.length > 0) push('contact.updated', user, changes);
+    push('contact.updated', user, toInboxUser(before));
     if (before.status !== after.status) push('chat.status_changed', { previousStatus: before.status, status: after.status, user });
   }
   if (after && isLead && !wasLead) push('lead.created', toLeadRecord(after));
-  if (before && after && isLead && wasLead) {
-    const lead = toLeadRecord(after);
-    const changes = changedPaths(toLeadRecord(before), lead);
-    if (changes.length > 0) push('lead.updated', lead, changes);
-  }
-  if (before && wasLead && (!after || !isLead)) push('lead.deleted', { ...toLeadRecord(before), deletedAt: toIso(Date.now()) });
+  if (before && after && isLead && wasLead) push('lead.updated', toLeadRecord(after), toLeadRecord(before));
+  if (before && wasLead && (!after || !isLead)) push('lead.deleted', { ...toLeadRecord(before), deletedAt });
+  // Every deleted contact, lead or not: its id, bot and uuid (in the record) and the record as it was last.
+  if (before && !after) push('contact.deleted', { ...toInboxUser(before), deletedAt });
   return events;
 }

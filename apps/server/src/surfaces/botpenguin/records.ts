@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { Nullable } from '../../lib/schema.js';
 import { toIso } from '../../lib/time.js';
-import type { Contact } from '../../modules/contacts/contact.js';
+import { type Contact, MESSAGE_AUTHORS } from '../../modules/contacts/contact.js';
 import type { Segment } from '../../modules/segments/segments.service.js';
 
 const IsoDate = Type.String({ format: 'date-time' });
@@ -12,10 +12,7 @@ const PhoneRecord = Type.Object({
   number: Type.String({ description: 'without the dial code' }),
   prefix: Type.String({ description: 'dial code without "+"' }),
 });
-const LastMessage = Type.Union([
-  Type.Object({ at: IsoDate, by: Type.Union([Type.Literal('bot'), Type.Literal('user'), Type.Literal('agent')]), text: Type.String() }),
-  Type.Null(),
-]);
+const LastMessage = Type.Union([Type.Object({ at: IsoDate, by: Type.Enum([...MESSAGE_AUTHORS]), text: Type.String() }), Type.Null()]);
 
 /** An item of GET /inbox/direct/chats, as the vendor documents it. */
 export const ChatRecord = Type.Object({

@@ -10,6 +10,8 @@ import { AppError } from './lib/errors.js';
 import { type LiveBus, memoryLiveBus } from './lib/live-bus.js';
 import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
 import { agentsRoutes } from './modules/agents/agents.routes.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { registerAuditContext } from './modules/audit/audit-context.js';
 import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
 import { botsRoutes } from './modules/bots/bots.routes.js';
 import { bulkRoutes } from './modules/bulk/bulk.routes.js';
@@ -23,6 +25,7 @@ import { jobsRoutes } from './modules/jobs/jobs.routes.js';
 import { startJobRunner } from './modules/jobs/runner.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
+import { privacyRoutes } from './modules/privacy/privacy.routes.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.service.js';
@@ -166,6 +169,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', async () => stopForgetting());
 
   app.decorateRequest('actor', null);
+  // Who each change is made by, for the audit log: known to everything the request calls.
+  registerAuditContext(app);
   await app.register(cookie);
   const sessions = { cookieName: SESSION_COOKIE, limiter: limiters.panelSession };
   registerJsonBody(app);
@@ -225,6 +230,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await v1.register(jobsRoutes, { db, runner: jobs });
       await v1.register(importJobsRoutes, { db, runner: jobs });
       await v1.register(exportsRoutes, { db });
+      await v1.register(privacyRoutes, { db });
+      await v1.register(auditRoutes, { db });
       await v1.register(bulkRoutes, { db, runner: jobs });
       await v1.register(agentsRoutes, { db, bus });
       await v1.register(leadsRoutes, { db });

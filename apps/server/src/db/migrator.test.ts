@@ -36,6 +36,7 @@ describe('migrations', () => {
         '0012-import-journal',
         '0013-token-creator',
         '0014-contact-version',
+        '0030-audit-and-retention',
       ]);
       const rows = await db.selectFrom('contacts').select(['id', 'leadId', 'leadStatus', 'metadata']).orderBy('id').execute();
       assert.equal(rows.length, 2);

@@ -13,6 +13,7 @@ import * as m0011 from './migrations/0011-created-xid.js';
 import * as m0012 from './migrations/0012-import-journal.js';
 import * as m0013 from './migrations/0013-token-creator.js';
 import * as m0014 from './migrations/0014-contact-version.js';
+import * as m0030 from './migrations/0030-audit-and-retention.js';
 
 /** Listed by hand so a build or bundle can never miss or reorder one. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012-import-journal': m0012,
   '0013-token-creator': m0013,
   '0014-contact-version': m0014,
+  '0030-audit-and-retention': m0030,
 };
 
 export interface MigrationReport {

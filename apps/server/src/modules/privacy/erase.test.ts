@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { it } from 'node:test';
 import { dumpDatabase } from '../../db/dump.js';
-import { call, describeEachDialect, randomUuid, subscribeToEvents, type TestContext } from '../../testing/harness.js';
+import { call, describeEachDialect, randomUuid, recordedEvents, subscribeToEvents, type TestContext } from '../../testing/harness.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startJobRunner } from '../jobs/runner.js';
 import { EVENT_TYPES } from '../webhooks/events.js';
@@ -71,9 +71,10 @@ async function storeEverywhere(ctx: TestContext, person: ReturnType<typeof subje
   const edit = await call(app, 'PUT', `/inbox/users/${id}`, {
     token: a.token,
     body: {
-      attributes: [{ key: 'alt_email', value: person.email }],
-      notes: [{ title: person.name, description: `call ${person.phone}` }],
-      tags: ['erase-me'],
+      profile: {
+        userDetails: { attributes: [{ key: 'alt_email', value: person.email }], tags: ['erase-me'] },
+        notes: [{ title: person.name, description: `call ${person.phone}` }],
+      },
     },
   });
   assert.equal(edit.statusCode, 200, edit.body);
@@ -147,6 +148,10 @@ describeEachDialect(
         const gone = await call(ctx().app, 'GET', `/inbox/users/${id}`, { token: ctx().a.token });
         assert.equal(gone.statusCode, 404);
         assert.deepEqual(occurrences(await dumpText(ctx()), person), []);
+        // Receivers still learn of the deletion, by id, without the erased values.
+        const deleted = (await recordedEvents(ctx().database, ctx().a.customerId, ['lead.deleted'])).at(-1);
+        assert.match(String(deleted?.data.id), /^lead_/);
+        assert.equal(deleted?.data.email, '[erased]');
       });
     }
 

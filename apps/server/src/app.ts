@@ -26,6 +26,8 @@ import { startJobRunner } from './modules/jobs/runner.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { privacyRoutes } from './modules/privacy/privacy.routes.js';
+import { retentionRoutes } from './modules/retention/retention.routes.js';
+import { runDueRetention } from './modules/retention/retention.service.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.service.js';
@@ -161,6 +163,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // On preClose, not onClose: a stop releases this instance's jobs before the requests in flight
   // are drained, so another instance continues them at once.
   app.addHook('preClose', () => jobs.stop());
+  // Retention policies, checked hourly; each account's runs once a day on one instance (claimed).
+  if (config.jobs.run) {
+    const retention = setInterval(() => {
+      runDueRetention(db).catch((error) => app.log.error({ err: error }, 'retention run failed'));
+    }, 3_600_000);
+    retention.unref();
+    app.addHook('onClose', async () => clearInterval(retention));
+  }
   // A token revoked on any instance leaves this one's token cache at once.
   const stopForgetting = await bus.subscribe(TOKEN_REVOKED_CHANNEL, (message) => {
     const { accountId, id } = message as { accountId?: unknown; id?: unknown };
@@ -232,6 +242,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await v1.register(exportsRoutes, { db });
       await v1.register(privacyRoutes, { db });
       await v1.register(auditRoutes, { db });
+      await v1.register(retentionRoutes, { db });
       await v1.register(bulkRoutes, { db, runner: jobs });
       await v1.register(agentsRoutes, { db, bus });
       await v1.register(leadsRoutes, { db });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { call, describeEachDialect, randomUuid } from '../../testing/harness.js';
+import { PASSWORD, panelSessions } from '../../testing/sessions.js';
+import { setAgentPassword } from '../auth/auth.service.js';
 import { runDueRetention } from './retention.service.js';
 
 const DAY = 86_400_000;
@@ -77,6 +79,33 @@ describeEachDialect(
       assert.deepEqual(left, [{ action: 'applied', entity: 'retention' }], 'only the entry of this run remains');
     });
 
+    it('lets owners change the policy; an agent reads it and gets 403 on a change', async () => {
+      const h = panelSessions(ctx);
+      await setAgentPassword(ctx().database.db, ctx().b.customerId, ctx().b.agentId, PASSWORD);
+      const owner = await h.signIn('owner@b.test');
+      const added = await h.as(owner, 'POST', '/api/v1/agents', {
+        name: 'Rae Agent',
+        email: `rae-${randomUuid().slice(0, 6)}@b.test`,
+        password: PASSWORD,
+      });
+      assert.equal(added.statusCode, 201, added.body);
+      const agent = await h.signIn(added.json.data.email);
+      assert.equal((await h.as(agent, 'GET', '/api/v1/settings/retention')).statusCode, 200);
+      const body = { inactiveChatDays: 5, nonLeadChatDays: null, auditDays: null };
+      const res = await call(ctx().app, 'PUT', '/api/v1/settings/retention', {
+        body,
+        headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf },
+      });
+      assert.equal(res.statusCode, 403, res.body);
+      const read = await call(ctx().app, 'GET', '/api/v1/settings/retention', { token: ctx().b.token });
+      assert.equal(read.json.data.inactiveChatDays, null);
+      const asOwner = await call(ctx().app, 'PUT', '/api/v1/settings/retention', {
+        body: { ...body, inactiveChatDays: null },
+        headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf },
+      });
+      assert.equal(asOwner.statusCode, 200, 'the same request from the owner passes: the 403 is the role');
+    });
+
     it('refuses bad values with a 400 and writes nothing', async () => {
       for (const body of [{ inactiveChatDays: 0, nonLeadChatDays: null, auditDays: null }, { inactiveChatDays: 'x' }, {}]) {
         const res = await call(ctx().app, 'PUT', '/api/v1/settings/retention', { token: ctx().b.token, body });
@@ -86,5 +115,5 @@ describeEachDialect(
       assert.equal(res.json.data.inactiveChatDays, null);
     });
   },
-  { env: { LEADBOX_JOBS: 'false' } },
+  { env: { LEADBOX_JOBS: 'false', LEADBOX_LOGIN_ADDRESS_LIMIT: '1000', LEADBOX_LOGIN_EMAIL_LIMIT: '1000' } },
 );

@@ -95,8 +95,8 @@ describe('panel passwords in Chromium', { skip: browserSkip, timeout: 240_000 },
       await page.getByRole('button', { name: 'Change password' }).click();
       await page.getByText('Your password was changed.').waitFor();
       await shoot(page, 'panel-account');
-      await page.getByRole('link', { name: 'Inbox' }).click();
-      await page.getByRole('heading', { name: 'Inbox' }).waitFor(); // this session still works
+      await page.getByRole('link', { name: 'Contacts' }).click();
+      await page.getByRole('heading', { name: 'Contacts' }).waitFor(); // this session still works
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -11,8 +11,6 @@ import { type LiveBus, memoryLiveBus } from './lib/live-bus.js';
 import { RequestLogController } from './lib/log-style.js';
 import { memoryRateLimiter, type RateLimiter, slidingWindowMemoryLimiter } from './lib/rate-limiter.js';
 import { agentsRoutes } from './modules/agents/agents.routes.js';
-import { auditRoutes } from './modules/audit/audit.routes.js';
-import { registerAuditContext } from './modules/audit/audit-context.js';
 import { authRoutes, SESSION_COOKIE } from './modules/auth/auth.routes.js';
 import { botsRoutes } from './modules/bots/bots.routes.js';
 import { bulkRoutes } from './modules/bulk/bulk.routes.js';
@@ -27,9 +25,6 @@ import { jobsRoutes } from './modules/jobs/jobs.routes.js';
 import { startJobRunner } from './modules/jobs/runner.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
-import { privacyRoutes } from './modules/privacy/privacy.routes.js';
-import { retentionRoutes } from './modules/retention/retention.routes.js';
-import { runDueRetention } from './modules/retention/retention.service.js';
 import { segmentsRoutes } from './modules/segments/segments.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { forgetToken, TOKEN_REVOKED_CHANNEL } from './modules/tokens/tokens.service.js';
@@ -173,14 +168,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // On preClose, not onClose: a stop releases this instance's jobs before the requests in flight
   // are drained, so another instance continues them at once.
   app.addHook('preClose', () => jobs.stop());
-  // Retention policies, checked hourly; each account's runs once a day on one instance (claimed).
-  if (config.jobs.run) {
-    const retention = setInterval(() => {
-      runDueRetention(db).catch((error) => app.log.error({ err: error }, 'retention run failed'));
-    }, 3_600_000);
-    retention.unref();
-    app.addHook('onClose', async () => clearInterval(retention));
-  }
   // A token revoked on any instance leaves this one's token cache at once.
   const stopForgetting = await bus.subscribe(TOKEN_REVOKED_CHANNEL, (message) => {
     const { accountId, id } = message as { accountId?: unknown; id?: unknown };
@@ -189,8 +176,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', async () => stopForgetting());
 
   app.decorateRequest('actor', null);
-  // Who each change is made by, for the audit log: known to everything the request calls.
-  registerAuditContext(app);
   await app.register(cookie);
   const sessions = { cookieName: SESSION_COOKIE, limiter: limiters.panelSession };
   registerJsonBody(app);
@@ -252,9 +237,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await v1.register(jobsRoutes, { db, runner: jobs });
       await v1.register(importJobsRoutes, { db, runner: jobs });
       await v1.register(exportsRoutes, { db });
-      await v1.register(privacyRoutes, { db });
-      await v1.register(auditRoutes, { db });
-      await v1.register(retentionRoutes, { db });
       await v1.register(bulkRoutes, { db, runner: jobs });
       await v1.register(contactEditRoutes, { db });
       await v1.register(agentsRoutes, { db, bus });

@@ -92,9 +92,6 @@ function Profile({ user, onSaved }: { user: InboxUser; onSaved: (u: InboxUser) =
             </button>
           )}
           <CopyButton text={user._id} label="Copy User ID" />
-          <a className="btn btn-small" href={`/api/v1/contacts/${user._id}/export`} download={`contact-${user._id}.json`}>
-            Export data
-          </a>
         </div>
       </div>
       <p className="save-state" role="status">

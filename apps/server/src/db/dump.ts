@@ -27,8 +27,6 @@ export const DUMP_TABLES: { table: keyof DB; key: string[] }[] = [
   // A database copied while an import was unfinished (after a crash) carries its undo journal,
   // so the restored copy takes the import back at its first start, as the original would have.
   { table: 'importJournal', key: ['accountId', 'importId', 'seq'] },
-  { table: 'auditEntries', key: ['accountId', 'id'] },
-  { table: 'retentionPolicies', key: ['accountId'] },
 ];
 
 /**

@@ -40,7 +40,6 @@ describe('migrations', () => {
         '0023-integration-messages',
         '0024-contact-fields',
         '0027-first-sign-in',
-        '0030-audit-and-retention',
         '0040-contact-updated-by',
         '0041-contacts-activity-order',
       ]);

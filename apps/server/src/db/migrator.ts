@@ -17,7 +17,6 @@ import * as m0020 from './migrations/0020-flow-states.js';
 import * as m0023 from './migrations/0023-integration-messages.js';
 import * as m0024 from './migrations/0024-contact-fields.js';
 import * as m0027 from './migrations/0027-first-sign-in.js';
-import * as m0030 from './migrations/0030-audit-and-retention.js';
 import * as m0040 from './migrations/0040-contact-updated-by.js';
 import * as m0041 from './migrations/0041-contacts-activity-order.js';
 
@@ -41,7 +40,6 @@ export const migrations: Record<string, Migration> = {
   '0023-integration-messages': m0023,
   '0024-contact-fields': m0024,
   '0027-first-sign-in': m0027,
-  '0030-audit-and-retention': m0030,
   '0040-contact-updated-by': m0040,
   '0041-contacts-activity-order': m0041,
 };

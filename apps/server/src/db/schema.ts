@@ -332,36 +332,6 @@ export interface ContactFieldsTable {
   time: number | null;
 }
 
-/** One change, who made it and from where (modules/audit). Append-only. */
-export interface AuditEntriesTable {
-  accountId: string;
-  id: string;
-  at: number;
-  /** agent, token, cli, job, visitor or system */
-  actorType: string;
-  actorId: string | null;
-  actorName: string | null;
-  address: string | null;
-  userAgent: string | null;
-  entity: string;
-  entityId: string | null;
-  action: string;
-  /** JSON {field: [before, after]} */
-  changes: string | null;
-  /** JSON: a bulk job's filter and counts, an export's filter */
-  detail: string | null;
-}
-
-/** An account's retention policy (modules/retention); no row: keep everything. */
-export interface RetentionPoliciesTable {
-  accountId: string;
-  inactiveChatDays: number | null;
-  nonLeadChatDays: number | null;
-  auditDays: number | null;
-  updatedAt: number;
-  lastRunAt: number | null;
-}
-
 export interface DB {
   accounts: AccountsTable;
   bots: BotsTable;
@@ -387,6 +357,4 @@ export interface DB {
   jobRejects: JobRejectsTable;
   importJournal: ImportJournalTable;
   firstStartOwner: FirstStartOwnerTable;
-  auditEntries: AuditEntriesTable;
-  retentionPolicies: RetentionPoliciesTable;
 }

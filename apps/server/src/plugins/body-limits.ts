@@ -16,7 +16,6 @@ export const BODY_LIMITS: Record<string, number> = {
   // Credentials, names, URLs and short lists.
   'POST /api/v1/auth/login': 16 * KB,
   'POST /api/v1/auth/password': 16 * KB,
-  'PUT /api/v1/settings/retention': 16 * KB,
   'POST /api/v1/agents': 16 * KB,
   'POST /api/v1/tokens': 16 * KB,
   'POST /api/v1/webhooks': 16 * KB,

@@ -7,7 +7,6 @@ import { PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { ErrorBody, errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { announceRevocations } from '../tokens/tokens.service.js';
 import { AGENT_ROLES, type Agent, addAgent, listAccountAgents, removeAgent, resetAgentPassword } from './agents.service.js';
 
@@ -78,14 +77,6 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
     },
     async (request, reply) => {
       const { agent, generatedPassword } = await addAgent(db, actorOf(request), request.body);
-      await recordAudit(db, actorOf(request).accountId, [
-        {
-          entity: 'agent',
-          entityId: agent.id,
-          action: 'created',
-          changes: { name: [null, agent.name], email: [null, agent.email], role: [null, agent.role] },
-        },
-      ]);
       const data = generatedPassword ? { ...toRecord(agent), password: generatedPassword } : toRecord(agent);
       return reply.code(201).send(ok(data));
     },
@@ -140,9 +131,6 @@ export const agentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
       const id = request.params.id.toLowerCase();
       const actor = actorOf(request);
       const { unassigned, revokedTokenIds } = await removeAgent(db, actor, id);
-      await recordAudit(db, actor.accountId, [
-        { entity: 'agent', entityId: id, action: 'deleted', detail: { unassignedContacts: unassigned, revokedTokens: revokedTokenIds } },
-      ]);
       await announceRevocations(bus, actor.accountId, revokedTokenIds, request.log);
       return ok({ id, unassignedContacts: unassigned, revokedTokens: revokedTokenIds.length });
     },

@@ -9,7 +9,6 @@ import type { RateLimiter } from '../../lib/rate-limiter.js';
 import { rateLimited, setRateLimitHeaders } from '../../plugins/api-guard.js';
 import { appErrorHandler } from '../../plugins/errors.js';
 import { errorResponses, ok, renderPollyBotError } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { changeOwnPassword, login, logout, resolveSession, SESSION_TTL_MS } from './auth.service.js';
 
 export const SESSION_COOKIE = 'leadbox_session';
@@ -64,11 +63,6 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         }
       }
       const { token, session } = await login(db, { ...request.body, customerId: request.body.customerId?.toLowerCase() });
-      await recordAudit(db, session.accountId, [{ entity: 'session', entityId: session.sessionId, action: 'signed_in' }], Date.now(), {
-        type: 'agent',
-        id: session.agent.id,
-        name: `${session.agent.name} <${session.agent.email}>`,
-      });
       reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
       return ok({ customerId: session.accountId, csrfToken: session.csrfToken, agent: session.agent });
     },

@@ -5,7 +5,6 @@ import type { DB } from '../../db/schema.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { COLOR_PATTERN, getAppearance, updateAppearance } from './appearance.js';
 import { BOT_PLATFORMS, type Bot, createBot, listAccountBots } from './bots.service.js';
 import { FLOW_LIMITS, getFlow, LANGUAGE_PATTERN, STEP_KEY_PATTERN, updateFlow } from './flow.js';
@@ -118,9 +117,6 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
     },
     async (request, reply) => {
       const bot = await createBot(db, actorOf(request).accountId, request.body);
-      await recordAudit(db, actorOf(request).accountId, [
-        { entity: 'bot', entityId: bot.id, action: 'created', changes: { name: [null, bot.name] } },
-      ]);
       return reply.code(201).send(ok(toRecord(publicUrl)(bot)));
     },
   );
@@ -151,14 +147,7 @@ export const botsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; publicUrl: 
         response: { 200: Ok(Flow), ...errorResponses },
       },
     },
-    async (request) => {
-      const { accountId } = actorOf(request);
-      const botId = request.params.botId.toLowerCase();
-      const before = await getFlow(db, accountId, botId);
-      const after = await updateFlow(db, accountId, botId, request.body);
-      await recordAudit(db, accountId, [{ entity: 'bot', entityId: botId, action: 'flow_updated', changes: { flow: [before, after] } }]);
-      return ok(after);
-    },
+    async (request) => ok(await updateFlow(db, actorOf(request).accountId, request.params.botId.toLowerCase(), request.body)),
   );
 
   app.get(

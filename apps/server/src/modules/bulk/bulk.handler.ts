@@ -7,7 +7,6 @@ import { ContactStore } from '../contacts/contact-store.js';
 import type { ContactRow } from '../contacts/contacts.repository.js';
 import type { JobReject } from '../jobs/jobs.service.js';
 import type { JobHandler, StepOutcome } from '../jobs/runner.js';
-import { redactAll } from '../privacy/redact.js';
 import { findSegment } from '../segments/segments.repository.js';
 import { countTarget, nextTargetRows, type WalkPosition } from './bulk.repository.js';
 import { BULK_KIND, type BulkParams, bulkTarget } from './bulk.service.js';
@@ -59,10 +58,6 @@ export function bulkHandler(options: { batch?: number } = {}): JobHandler<BulkPa
         counts,
         rejects: applied.rejects,
         ...(cursor ? {} : { total }),
-        // The filter of a finished delete may quote the people it erased (a search for a name).
-        ...(done && params.action === 'delete' && 'filter' in params.target
-          ? { params: { ...params, target: { filter: redactAll(params.target.filter) } } }
-          : {}),
       };
     },
   };

@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { InboxUsersBody } from '../contacts/contacts.schemas.js';
 import { toContactFilter } from '../contacts/inbox-filter.js';
 import { JobRecord, toJobRecord } from '../jobs/jobs.routes.js';
@@ -31,9 +30,6 @@ export const bulkRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runner: Job
     },
     async (request, reply) => {
       const job = await startBulkAction(db, actorOf(request), request.body);
-      await recordAudit(db, actorOf(request).accountId, [
-        { entity: 'job', entityId: job.id, action: 'queued', detail: { kind: job.kind, params: request.body, total: job.total } },
-      ]);
       runner.wake();
       return reply.code(202).send(ok(toJobRecord(job)));
     },

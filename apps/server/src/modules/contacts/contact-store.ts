@@ -6,10 +6,7 @@ import { AppError, type FieldIssue } from '../../lib/errors.js';
 import { newLeadId, newObjectId } from '../../lib/ids.js';
 import { phoneKey } from '../../lib/phone.js';
 import { forEachInTurns } from '../../lib/turns.js';
-import { type AuditChange, auditsEachContact, fieldChanges, recordAudit } from '../audit/audit.service.js';
 import { forgetAccountChatCheckpoints, forgetChatCheckpoints } from '../chats/chat-checkpoints.js';
-import { eraseCopies } from '../privacy/erase.js';
-import { subjectOf } from '../privacy/redact.js';
 import {
   contactChangeEvents,
   type EventType,
@@ -197,10 +194,7 @@ export class ContactStore {
     for (const part of chunks(fields, 100)) await this.#db.insertInto('contactFields').values(part).execute();
     const ids = rows.map((r) => r.id);
     this.#forgetLists(rows.map((r) => r.botId ?? null));
-    if (options.events !== false) {
-      await this.#recordChanges(ids.map((id) => ({ before: null, afterId: id })));
-      await this.#audit(rows.map((r) => ({ entity: 'contact', entityId: r.id, action: 'created', changes: auditedChanges(null, r) })));
-    }
+    if (options.events !== false) await this.#recordChanges(ids.map((id) => ({ before: null, afterId: id })));
     return ids;
   }
 
@@ -209,12 +203,9 @@ export class ContactStore {
    * from `current` and moves `updatedAt` only then (or on `activity`). True when something changed.
    */
   async update(current: Contact, change: ContactChange, options: EventOptions = {}): Promise<boolean> {
-    const changes = await this.#apply(current, change);
-    if (changes && options.events !== false) {
-      await this.#recordChanges([{ before: current, afterId: current.id }]);
-      await this.#audit([{ entity: 'contact', entityId: current.id, action: 'updated', changes }]);
-    }
-    return changes !== null;
+    const changed = await this.#apply(current, change);
+    if (changed && options.events !== false) await this.#recordChanges([{ before: current, afterId: current.id }]);
+    return changed;
   }
 
   /** `update` for many locked contacts, their events recorded together; returns the ids that changed. */
@@ -224,33 +215,18 @@ export class ContactStore {
     options: EventOptions = {},
   ): Promise<string[]> {
     const changed: Contact[] = [];
-    const audit: AuditChange[] = [];
     for (const c of contacts) {
       const wanted = change(c);
-      const changes = wanted ? await this.#apply(c, wanted) : null;
-      if (!changes) continue;
-      changed.push(c);
-      audit.push({ entity: 'contact', entityId: c.id, action: 'updated', changes });
+      if (wanted && (await this.#apply(c, wanted))) changed.push(c);
     }
-    if (options.events !== false) {
-      await this.#recordChanges(changed.map((c) => ({ before: c, afterId: c.id })));
-      await this.#audit(audit);
-    }
+    if (options.events !== false) await this.#recordChanges(changed.map((c) => ({ before: c, afterId: c.id })));
     return changed.map((c) => c.id);
   }
 
-  /**
-   * Erases locked contacts: deletes them with their tags, notes, memberships and messages (their
-   * lead ids are retired, never reused), records their events, then takes their values out of
-   * every copy kept elsewhere (webhook log, replays, jobs, audit: privacy/erase.ts), the deletion
-   * events included, all in this transaction.
-   */
+  /** Deletes locked contacts with their tags, notes, memberships and messages; their lead ids are retired, never reused. */
   async delete(contacts: readonly Contact[]): Promise<void> {
     await this.#delete(contacts);
     await this.#recordChanges(contacts.map((c) => ({ before: c, afterId: null })));
-    await eraseCopies(this.#db, this.accountId, contacts.map(subjectOf));
-    // After the erase: the entry says who deleted the contact, and keeps none of its values.
-    await this.#audit(contacts.map((c) => ({ entity: 'contact', entityId: c.id, action: 'deleted', detail: { erased: true } })));
   }
 
   // ---- taking back an import that did not finish (its undo journal): no events ----
@@ -269,7 +245,7 @@ export class ContactStore {
    * (`update` never clears it). No event, as the import recorded none. True when something changed.
    */
   async revertImported(current: Contact, change: ContactChange, options: { unmarkImported: boolean }): Promise<boolean> {
-    return (await this.#apply(current, change, options.unmarkImported ? { ...current, isImported: false } : current)) !== null;
+    return this.#apply(current, change, options.unmarkImported ? { ...current, isImported: false } : current);
   }
 
   async #delete(contacts: readonly Contact[]): Promise<void> {
@@ -343,16 +319,8 @@ export class ContactStore {
       .where('contacts.accountId', '=', this.accountId);
   }
 
-  /** Per-contact audit entries, unless a job is running (it writes one entry for itself). */
-  async #audit(entries: AuditChange[]): Promise<void> {
-    if (entries.length > 0 && auditsEachContact()) await recordAudit(this.#db, this.accountId, entries, this.now);
-  }
-
-  /**
-   * `base`: what `change` applies to when it is not `current` itself (only to clear the sticky
-   * imported flag). Returns the changed fields, before and after (null: nothing changed).
-   */
-  async #apply(current: Contact, change: ContactChange, base: Contact = current): Promise<Record<string, [unknown, unknown]> | null> {
+  /** `base`: what `change` applies to when it is not `current` itself (only to clear the sticky imported flag). */
+  async #apply(current: Contact, change: ContactChange, base: Contact = current): Promise<boolean> {
     const { accountId } = this;
     const next = nextColumns(base, change);
     const before = nextColumns(current, {});
@@ -365,7 +333,7 @@ export class ContactStore {
     const segments = planSegments(current.segmentIds, change);
     checkTotals(tags.count, (change.attributes ?? current.attributes).length, notes.count);
     const relations = tags.changed || notes.changed || segments.changed;
-    if (Object.keys(patch).length === 0 && !relations && !change.activity) return null;
+    if (Object.keys(patch).length === 0 && !relations && !change.activity) return false;
 
     patch.updatedAt = Math.max(this.now, current.updatedAt + 1);
     patch.version = current.version + 1;
@@ -415,16 +383,7 @@ export class ContactStore {
       await this.#replaceFields(current.id, 'm', metadataFieldRows(accountId, current.id, JSON.parse(next.metadata)));
     // The chat may have moved in, out of or within a chat list: deep-page checkpoints are stale.
     if (patch.lastActivityAt !== undefined || patch.isLead !== undefined) this.#forgetLists([current.botId]);
-    const changes = auditedChanges(before, next);
-    if (tags.changed)
-      changes.tags = [current.tags, tags.replace ? tags.add : [...current.tags.filter((t) => !tags.remove.includes(t)), ...tags.add]];
-    if (notes.changed) changes.notes = [current.notes.map((n) => n.title), notes.titlesAfter(current.notes)];
-    if (segments.changed)
-      changes.segmentIds = [
-        current.segmentIds,
-        segments.replace ? segments.add : [...current.segmentIds.filter((s) => !segments.remove.includes(s)), ...segments.add],
-      ];
-    return changes;
+    return true;
   }
 
   /** The typed index rows of one source (attributes or metadata) follow the contact's JSON column. */
@@ -695,76 +654,12 @@ function planNotes(current: Contact['notes'], change: ContactChange) {
       if (stored.title !== note.title || stored.description !== note.description) edit.push({ ...note, id: stored.id });
     }
     const remove = current.filter((n) => !keep.has(n.id)).map((n) => n.id);
-    return {
-      add,
-      edit,
-      remove,
-      count: keep.size + add.length,
-      changed: add.length + edit.length + remove.length > 0,
-      titlesAfter: titlesAfter(add, edit, remove),
-    };
+    return { add, edit, remove, count: keep.size + add.length, changed: add.length + edit.length + remove.length > 0 };
   }
   const seen = new Set(current.map(key));
   const add = (change.addNotes ?? []).filter((n) => !seen.has(key(n)) && Boolean(seen.add(key(n))));
-  return {
-    add,
-    edit: [],
-    remove: [] as string[],
-    count: current.length + add.length,
-    changed: add.length > 0,
-    titlesAfter: titlesAfter(add, [], []),
-  };
+  return { add, edit: [], remove: [] as string[], count: current.length + add.length, changed: add.length > 0 };
 }
-
-const titlesAfter =
-  (add: { title: string }[], edit: { id: string; title: string }[], remove: string[]) =>
-  (current: Contact['notes']): string[] => [
-    ...current.filter((n) => !remove.includes(n.id)).map((n) => edit.find((e) => e.id === n.id)?.title ?? n.title),
-    ...add.map((n) => n.title),
-  ];
-
-/** The stored fields an audit entry shows (derived match keys and flags left out). */
-const AUDITED = [
-  'name',
-  'email',
-  'phoneNumber',
-  'phonePrefix',
-  'phoneRaw',
-  'picture',
-  'city',
-  'country',
-  'gender',
-  'status',
-  'agentId',
-  'isLiveChatActive',
-  'attributes',
-  'metadata',
-  'leadStatus',
-  'source',
-  'isImported',
-] as const;
-
-function auditedChanges(before: Record<string, unknown> | null, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
-  const view = (row: Record<string, unknown> | null) => {
-    if (!row) return null;
-    const out: Record<string, unknown> = {};
-    for (const key of AUDITED) {
-      const v = row[key];
-      out[key] = (key === 'attributes' || key === 'metadata') && typeof v === 'string' ? JSON.parse(v) : v;
-    }
-    // A new contact's entry lists what it was created with, not every empty field.
-    if (!before) for (const key of AUDITED) if (isEmpty(out[key])) delete out[key];
-    return out;
-  };
-  return fieldChanges(view(before), view(after), AUDITED);
-}
-
-const isEmpty = (v: unknown) =>
-  v === null ||
-  v === undefined ||
-  v === 0 ||
-  (Array.isArray(v) && v.length === 0) ||
-  (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
 function planSegments(current: string[], change: ContactChange) {
   if (change.segmentIds) {

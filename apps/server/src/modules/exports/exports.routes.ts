@@ -5,7 +5,6 @@ import { Type } from 'typebox';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { InboxUsersBody } from '../contacts/contacts.schemas.js';
 import { toContactFilter } from '../contacts/inbox-filter.js';
 import { exportContactsCsv } from './exports.service.js';
@@ -28,9 +27,6 @@ export const exportsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asyn
     },
     async (request, reply) => {
       const filter = toContactFilter(request.body ?? {});
-      await recordAudit(db, actorOf(request).accountId, [
-        { entity: 'export', entityId: null, action: 'exported', detail: { filter: request.body ?? {} } },
-      ]);
       const day = new Date().toISOString().slice(0, 10);
       reply
         .type('text/csv; charset=utf-8')

@@ -5,7 +5,6 @@ import type { DB } from '../../db/schema.js';
 import { PATTERNS } from '../../lib/patterns.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { JobRecord, toJobRecord } from '../jobs/jobs.routes.js';
 import type { JobRunner } from '../jobs/runner.js';
 import { FIELD_HELP } from './contact-rows.js';
@@ -56,10 +55,6 @@ export const importJobsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; runne
     async (request, reply) => {
       const actor = actorOf(request);
       const job = await startImport(db, actor.accountId, request.body, actor.agentId ?? null);
-      const { csv: _file, ...settings } = request.body;
-      await recordAudit(db, actor.accountId, [
-        { entity: 'import', entityId: job.id, action: 'queued', detail: { ...settings, total: job.total } },
-      ]);
       runner.wake();
       return reply.code(202).send(ok(toJobRecord(job)));
     },

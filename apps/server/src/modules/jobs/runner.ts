@@ -3,8 +3,6 @@ import { isPostgres } from '../../db/locks.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { type Lease, type LeaseKey, type LeaseWorkerOptions, type Logger, leaseWorker } from '../../lib/lease-worker.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { runAsActor } from '../audit/audit-context.js';
 import { dropJobInput, type JobReject, readJobInput } from './jobs.service.js';
 
 type Db = Kysely<DB>;
@@ -37,8 +35,6 @@ export interface StepOutcome {
   rejects?: JobReject[];
   /** the number of items the job will handle, once it is known */
   total?: number;
-  /** the job's params from now on (a bulk delete ends without the text of its filter, see docs/data-rights.md) */
-  params?: unknown;
 }
 
 /**
@@ -152,19 +148,16 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
       if (row?.status !== 'running' || row.leaseOwner !== owner) return false;
       const handler = byKind.get(row.kind);
       if (!handler) throw new AppError('INTERNAL', `no handler for jobs of kind ${row.kind}`);
-      // What a step changes is the job's: one audit entry for the whole job when it ends, none per contact.
-      const outcome = await runAsActor({ type: 'job', id: row.id, name: row.kind }, () =>
-        handler.step(trx, {
-          accountId: row.accountId,
-          id: row.id,
-          kind: row.kind,
-          params: JSON.parse(row.params),
-          readInput: (from, length) => readJobInput(trx, row.accountId, row.id, from, length),
-          cursor: row.cursor === null ? null : JSON.parse(row.cursor),
-          total: row.total === null ? null : Number(row.total),
-          createdBy: row.createdBy,
-        }),
-      );
+      const outcome = await handler.step(trx, {
+        accountId: row.accountId,
+        id: row.id,
+        kind: row.kind,
+        params: JSON.parse(row.params),
+        readInput: (from, length) => readJobInput(trx, row.accountId, row.id, from, length),
+        cursor: row.cursor === null ? null : JSON.parse(row.cursor),
+        total: row.total === null ? null : Number(row.total),
+        createdBy: row.createdBy,
+      });
       const rejects = outcome.rejects ?? [];
       const firstSeq = Number(row.rejected);
       for (let i = 0; i < rejects.length; i += 200) {
@@ -194,33 +187,13 @@ export function startJobRunner(db: Db, handlers: readonly JobHandler[], log: Log
           counts: JSON.stringify(counts),
           rejected: firstSeq + rejects.length,
           ...(outcome.total !== undefined ? { total: outcome.total } : {}),
-          ...(outcome.params !== undefined ? { params: JSON.stringify(outcome.params) } : {}),
           updatedAt: t,
           ...(done ? { status: 'succeeded', finishedAt: t, leaseOwner: null, leaseUntil: null } : { leaseUntil: t + leaseMs }),
         })
         .where('accountId', '=', row.accountId)
         .where('id', '=', row.id)
         .execute();
-      if (done) {
-        await dropJobInput(trx, row.accountId, row.id);
-        await runAsActor({ type: 'job', id: row.id, name: row.kind }, () =>
-          recordAudit(trx, row.accountId, [
-            {
-              entity: row.kind === 'contacts.import' ? 'import' : 'job',
-              entityId: row.id,
-              action: 'completed',
-              detail: {
-                kind: row.kind,
-                params: outcome.params ?? JSON.parse(row.params),
-                processed: Number(row.processed) + outcome.processed,
-                counts,
-                rejected: firstSeq + rejects.length,
-                createdBy: row.createdBy,
-              },
-            },
-          ]),
-        );
-      }
+      if (done) await dropJobInput(trx, row.accountId, row.id);
       return !done;
     });
   }

@@ -5,7 +5,6 @@ import type { DB } from '../../db/schema.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { done, Envelope, ErrorEnvelope, errorResponses, OkEnvelope, ok } from '../../surfaces/botpenguin/envelope.js';
 import { SegmentRecord, toSegmentRecord } from '../../surfaces/botpenguin/records.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { ObjectIdString } from '../chats/chats.schemas.js';
 import { LIMITS } from '../contacts/contact.js';
 import { changeMembers, createSegment, deleteAccountSegment, listAccountSegments, renameAccountSegment } from './segments.service.js';
@@ -47,9 +46,6 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     },
     async (request, reply) => {
       const segment = await createSegment(db, actorOf(request).accountId, request.body.segmentName);
-      await recordAudit(db, actorOf(request).accountId, [
-        { entity: 'segment', entityId: segment.id, action: 'created', changes: { name: [null, segment.name] } },
-      ]);
       reply.code(201);
       return { ...done(201), data: toSegmentRecord(segment) };
     },
@@ -67,12 +63,12 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
         response: { 200: Envelope(SegmentRecord), ...withConflict },
       },
     },
-    async (request) => {
-      const { accountId } = actorOf(request);
-      const segment = await renameAccountSegment(db, accountId, request.params.id.toLowerCase(), request.body.segmentName);
-      await recordAudit(db, accountId, [{ entity: 'segment', entityId: segment.id, action: 'renamed', detail: { name: segment.name } }]);
-      return ok(toSegmentRecord(segment));
-    },
+    async (request) =>
+      ok(
+        toSegmentRecord(
+          await renameAccountSegment(db, actorOf(request).accountId, request.params.id.toLowerCase(), request.body.segmentName),
+        ),
+      ),
   );
 
   app.delete(
@@ -88,9 +84,6 @@ export const segmentsRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB> }> = asy
     },
     async (request) => {
       await deleteAccountSegment(db, actorOf(request).accountId, request.params.id.toLowerCase());
-      await recordAudit(db, actorOf(request).accountId, [
-        { entity: 'segment', entityId: request.params.id.toLowerCase(), action: 'deleted' },
-      ]);
       return done();
     },
   );

@@ -6,7 +6,6 @@ import type { LiveBus } from '../../lib/live-bus.js';
 import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, ok } from '../../surfaces/pollybot/envelope.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { announceRevocations, createTokenFor, listTokensFor, revokeTokenFor, type TokenInfo } from './tokens.service.js';
 
 const tags = ['API tokens'];
@@ -70,9 +69,6 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
     },
     async (request, reply) => {
       const { token, info } = await createTokenFor(db, actorOf(request), { name: request.body.name });
-      await recordAudit(db, actorOf(request).accountId, [
-        { entity: 'token', entityId: info.id, action: 'created', detail: { name: info.name } },
-      ]);
       return reply.code(201).send(ok({ ...toRecord(info), token }));
     },
   );
@@ -90,7 +86,6 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; bus: Live
     async (request) => {
       const actor = actorOf(request);
       await revokeTokenFor(db, actor, request.params.id);
-      await recordAudit(db, actor.accountId, [{ entity: 'token', entityId: request.params.id, action: 'revoked' }]);
       const { accountId } = actor;
       await announceRevocations(bus, accountId, [request.params.id], request.log);
       return ok({ id: request.params.id });

@@ -7,7 +7,6 @@ import { toIso } from '../../lib/time.js';
 import { actorOf } from '../../plugins/api-guard.js';
 import { errorResponses, Ok, ok } from '../../surfaces/pollybot/envelope.js';
 import { requireOwnerFor } from '../agents/permissions.js';
-import { fieldChanges, recordAudit } from '../audit/audit.service.js';
 import { EVENT_TYPES, type EventType } from './events.js';
 import * as service from './webhooks.service.js';
 
@@ -113,9 +112,6 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
         { ...body, events: body.events as EventType[] },
         options,
       );
-      await recordAudit(db, row.accountId, [
-        { entity: 'webhook', entityId: row.id, action: 'created', changes: webhookChanges(null, row) },
-      ]);
       return reply.code(201).send(ok({ ...toSubscription(row), secret: row.secret }));
     },
   );
@@ -170,7 +166,6 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     async (request) => {
       await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       const body = request.body;
-      const before = await service.getSubscription(db, actorOf(request).accountId, request.params.id);
       const row = await service.updateSubscription(
         db,
         actorOf(request).accountId,
@@ -178,9 +173,6 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
         { ...body, events: body.events as EventType[] | undefined },
         options,
       );
-      await recordAudit(db, row.accountId, [
-        { entity: 'webhook', entityId: row.id, action: 'updated', changes: webhookChanges(before, row) },
-      ]);
       return ok(toSubscription(row));
     },
   );
@@ -202,7 +194,6 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     async (request) => {
       await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       await service.deleteSubscription(db, actorOf(request).accountId, request.params.id);
-      await recordAudit(db, actorOf(request).accountId, [{ entity: 'webhook', entityId: request.params.id, action: 'deleted' }]);
       return { success: true as const, message: 'Webhook deleted successfully', data: { id: request.params.id } };
     },
   );
@@ -221,7 +212,6 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     async (request) => {
       await requireOwnerFor(db, actorOf(request), 'create, change or delete webhooks');
       const row = await service.rotateSecret(db, actorOf(request).accountId, request.params.id);
-      await recordAudit(db, row.accountId, [{ entity: 'webhook', entityId: row.id, action: 'secret_rotated' }]);
       return ok({ ...toSubscription(row), secret: row.secret });
     },
   );
@@ -321,10 +311,3 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<DB>; allowPr
     },
   );
 };
-
-/** A subscription's audited fields (never its secret). */
-function webhookChanges(before: Parameters<typeof toSubscription>[0] | null, after: Parameters<typeof toSubscription>[0]) {
-  const view = (row: Parameters<typeof toSubscription>[0] | null) =>
-    row ? (toSubscription(row) as unknown as Record<string, unknown>) : null;
-  return fieldChanges(view(before), view(after), ['url', 'events', 'enabled', 'description', 'botId']);
-}

@@ -63,4 +63,34 @@ describeEachDialect('the largest import the route accepts', (ctx) => {
     // Full collections grow with the heap an 8 MB body fills: bounded, not zero.
     assert.ok(stall.totalMs < 250, report);
   });
+
+  it('a long list validated in turns still names every bad row, and writes nothing', { timeout: 60_000 }, async () => {
+    const { app, a } = ctx();
+    const t = `bad${randomUuid().slice(0, 8)}`;
+    const rows = Array.from({ length: 2_000 }, (_, i) => row(i, t)) as { profile: { userDetails: { contact: { email: string } } } }[];
+    for (const i of [600, 1_900]) (rows[i] as (typeof rows)[number]).profile.userDetails.contact.email = 'not an email';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/inbox/users/import',
+      payload: JSON.stringify(rows),
+      headers: { 'x-bp-token': a.token, 'content-type': 'application/json' },
+    });
+    assert.equal(res.statusCode, 400, res.body.slice(0, 300));
+    const problems: string[] = res.json().data;
+    assert.ok(
+      problems.some((p) => p.startsWith('body[600].profile.userDetails.contact.email')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('body[1900].profile.userDetails.contact.email')),
+      problems.join('\n'),
+    );
+    const listed = await app.inject({
+      method: 'POST',
+      url: '/inbox/users',
+      payload: { searchText: t, applicableFilters: ['searchText'] },
+      headers: { 'x-bp-token': a.token },
+    });
+    assert.equal(listed.json().data.length, 0, 'nothing imported');
+  });
 });
